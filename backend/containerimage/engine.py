@@ -1,0 +1,114 @@
+"""Which Docker engine to talk to, chosen as the docker CLI chooses it, and a lazily made client for it.
+
+Order: DOCKER_HOST; else the context named by DOCKER_CONTEXT or by `currentContext` in config.json
+(in DOCKER_CONFIG, default ~/.docker); else the OS default (unix socket, or the npipe on Windows).
+DOCKER_TLS_VERIFY and DOCKER_CERT_PATH apply to DOCKER_HOST as they do for the CLI.
+"""
+
+import hashlib
+import json
+import os
+import sys
+import threading
+
+import docker
+from docker.tls import TLSConfig
+
+from .errors import EngineUnavailable, root_cause
+
+DEFAULT_HOST = "npipe:////./pipe/docker_engine" if sys.platform == "win32" else "unix:///var/run/docker.sock"
+TIMEOUT_SECONDS = 120
+
+
+def config_dir(environ=os.environ):
+    return environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
+
+
+def _tls_from_env(environ):
+    if not environ.get("DOCKER_TLS_VERIFY") and not environ.get("DOCKER_CERT_PATH"):
+        return None
+    cert_path = environ.get("DOCKER_CERT_PATH") or config_dir(environ)
+    verify = bool(environ.get("DOCKER_TLS_VERIFY"))
+    return TLSConfig(
+        client_cert=(os.path.join(cert_path, "cert.pem"), os.path.join(cert_path, "key.pem")),
+        ca_cert=os.path.join(cert_path, "ca.pem") if verify else None,
+        verify=verify,
+    )
+
+
+def _context_name(environ):
+    name = environ.get("DOCKER_CONTEXT")
+    if name:
+        return name
+    try:
+        with open(os.path.join(config_dir(environ), "config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return config.get("currentContext") if isinstance(config, dict) else None
+
+
+def _context_endpoint(name, environ):
+    """(host, tls) of a named docker context, read from its meta.json as the CLI stores it."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
+    contexts = os.path.join(config_dir(environ), "contexts")
+    try:
+        with open(os.path.join(contexts, "meta", digest, "meta.json"), encoding="utf-8") as f:
+            endpoint = json.load(f)["Endpoints"]["docker"]
+            host = endpoint["Host"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"Docker context '{name}' cannot be read: {exc}") from exc
+    tls = None
+    tls_dir = os.path.join(contexts, "tls", digest, "docker")
+    if os.path.isdir(tls_dir):
+        ca = os.path.join(tls_dir, "ca.pem")
+        tls = TLSConfig(
+            client_cert=(os.path.join(tls_dir, "cert.pem"), os.path.join(tls_dir, "key.pem")),
+            ca_cert=ca if os.path.exists(ca) else None,
+            verify=not endpoint.get("SkipTLSVerify", False),
+        )
+    return host, tls
+
+
+def resolve(environ=os.environ):
+    """(host, tls, source) for the engine the docker CLI would use in this environment."""
+    if environ.get("DOCKER_HOST"):
+        return environ["DOCKER_HOST"], _tls_from_env(environ), "DOCKER_HOST"
+    name = _context_name(environ)
+    if name and name != "default":
+        host, tls = _context_endpoint(name, environ)
+        return host, tls, f"context {name}"
+    return DEFAULT_HOST, _tls_from_env(environ), "default"
+
+
+class Engine:
+    """The engine the environment names, and one docker APIClient for it, made on first use.
+
+    Nothing is resolved or connected at construction, so a backend starts even while the engine is
+    down or misconfigured; each call that needs the engine gets a clear EngineUnavailable instead.
+    """
+
+    def __init__(self, environ=None):
+        self._environ = dict(os.environ if environ is None else environ)
+        self._client = None
+        self._lock = threading.Lock()
+        self.host = None
+        self.source = None
+        self.platforms = {}  # image id -> its platform fields; ids are content hashes, so entries never go stale
+
+    def client(self):
+        with self._lock:
+            if self._client is None:
+                try:
+                    host, tls, self.source = resolve(self._environ)
+                except (ValueError, docker.errors.TLSParameterError) as exc:
+                    raise EngineUnavailable(str(exc)) from exc
+                self.host = host
+                try:
+                    # version="auto" asks the engine its API version once, so old and new engines both work.
+                    self._client = docker.APIClient(base_url=host, tls=tls or False, version="auto",
+                                                    timeout=TIMEOUT_SECONDS)
+                except docker.errors.DockerException as exc:
+                    raise EngineUnavailable(f"Cannot reach the Docker engine at {host} (from {self.source}): "
+                                            f"{root_cause(exc)}", host) from exc
+            return self._client

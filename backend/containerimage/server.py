@@ -1,0 +1,219 @@
+"""The endpoint: reads requests, runs them concurrently, writes responses and notifications.
+
+Messages (JSON-RPC 2.0, one per line):
+  request       {"jsonrpc":"2.0","id":7,"method":"image.pull","params":{"name":"microsoft/nanoserver"}}
+  response      {"jsonrpc":"2.0","id":7,"result":{...}}  or  {"jsonrpc":"2.0","id":7,"error":{code,message,data}}
+  progress      {"jsonrpc":"2.0","method":"$/progress","params":{"request":7,"id":"layer","status":...}}
+  cancel        {"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}
+
+The read loop never dies on bad input: each bad line gets an error response and the loop reads on.
+"""
+
+import inspect
+import json
+import logging
+import threading
+import typing
+from concurrent.futures import ThreadPoolExecutor
+
+from . import errors, protocol
+
+log = logging.getLogger("containerimage")
+
+PROGRESS = "$/progress"
+CANCEL = "$/cancelRequest"
+
+
+class Context:
+    """What an operation gets besides its params: the engine, a progress sink, and cancellation."""
+
+    def __init__(self, engine, progress=None):
+        self.engine = engine
+        self._progress = progress
+        self._cancelled = threading.Event()
+        self._on_cancel = []
+        self._lock = threading.Lock()
+
+    @property
+    def cancelled(self):
+        return self._cancelled.is_set()
+
+    def progress(self, **fields):
+        if self._progress is not None:
+            self._progress(fields)
+
+    def on_cancel(self, callback):
+        """Run callback (e.g. closing an HTTP response) when the request is cancelled, at once if it was."""
+        with self._lock:
+            if not self.cancelled:
+                self._on_cancel.append(callback)
+                return
+        callback()
+
+    def cancel(self):
+        with self._lock:
+            self._cancelled.set()
+            callbacks, self._on_cancel = self._on_cancel, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a cancel must never fail the loop
+                log.debug("cancel callback failed", exc_info=True)
+
+    def check_cancelled(self):
+        if self.cancelled:
+            raise errors.Cancelled("The request was cancelled.")
+
+
+class Server:
+    def __init__(self, instream, outstream, engine, methods, max_workers=8):
+        self._in = instream
+        self._writer = protocol.MessageWriter(outstream)
+        self._engine = engine
+        self._methods = methods
+        self._max_workers = max_workers
+        self._inflight = {}
+        self._lock = threading.Lock()
+
+    def serve(self):
+        """Serve until stdin closes, then finish what was asked (a client that wants less cancels first)."""
+        with ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="request") as pool:
+            for line in protocol.read_lines(self._in):
+                self._handle(line, pool)
+
+    def _handle(self, line, pool):
+        try:
+            message = json.loads(line)
+        except (ValueError, RecursionError) as exc:
+            self._send(protocol.error_response(None, errors.ParseError(f"Malformed JSON: {exc}").to_dict()))
+            return
+        request_id = message.get("id") if isinstance(message, dict) else None
+        if isinstance(request_id, bool) or not isinstance(request_id, (str, int, type(None))):
+            request_id = None  # JSON-RPC: an id we cannot read is answered as null
+        try:
+            method, params = _validate(message)
+            if "id" not in message:
+                self._notified(method, params)
+                return
+            function = self._methods.get(method)
+            if function is None:
+                raise errors.MethodNotFound(f"Unknown method '{method}'.", method)
+            context = Context(self._engine, self._progress_sink(request_id))
+            call = _bind(function, context, params)
+            with self._lock:
+                if request_id in self._inflight:
+                    raise errors.InvalidRequest(f"Request id {request_id!r} is already in use.", request_id)
+                self._inflight[request_id] = context
+        except errors.BackendError as exc:
+            if not isinstance(message, dict) or "id" in message:
+                self._send(protocol.error_response(request_id, exc.to_dict()))
+            return
+        pool.submit(self._run, request_id, method, call, context)
+
+    def _run(self, request_id, method, call, context):
+        try:
+            context.check_cancelled()
+            reply = protocol.response(request_id, call())
+        except Exception as exc:  # every failure becomes an error response, never a dead thread
+            error = errors.Cancelled("The request was cancelled.") if context.cancelled else errors.translate(exc)
+            if isinstance(error, errors.Internal):
+                log.error("%s failed", method, exc_info=exc)
+            reply = protocol.error_response(request_id, error.to_dict())
+        finally:
+            with self._lock:
+                self._inflight.pop(request_id, None)
+        self._send(reply)
+
+    def _notified(self, method, params):
+        if method == CANCEL:
+            with self._lock:
+                context = self._inflight.get(params.get("id"))
+            if context is not None:
+                context.cancel()
+        else:
+            log.warning("ignored notification %s", method)
+
+    def _progress_sink(self, request_id):
+        def send(fields):
+            self._send(protocol.notification(PROGRESS, dict(fields, request=request_id)))
+        return send
+
+    def _send(self, message):
+        try:
+            data = protocol.encode(message)
+        except (TypeError, ValueError) as exc:  # a result that is not JSON: still answer the request
+            log.error("cannot encode the answer to %r", message.get("id"), exc_info=exc)
+            if "id" not in message:
+                return
+            data = protocol.encode(protocol.error_response(
+                message["id"], errors.Internal(f"The backend could not encode its answer: {exc}").to_dict()))
+        try:
+            self._writer.write_bytes(data)
+        except (OSError, ValueError):  # the reader went away; the loop ends when stdin closes
+            log.debug("could not write a message", exc_info=True)
+
+
+def _validate(message):
+    if not isinstance(message, dict) or message.get("jsonrpc") != protocol.JSONRPC:
+        raise errors.InvalidRequest("A message must be a JSON object with \"jsonrpc\": \"2.0\".")
+    method = message.get("method")
+    if not isinstance(method, str) or not method:
+        raise errors.InvalidRequest("A request must name its method as a string.")
+    request_id = message.get("id")
+    if "id" in message and not (request_id is None or isinstance(request_id, (str, int))) \
+            or isinstance(request_id, bool):
+        raise errors.InvalidRequest("A request id must be a string, an integer or null.")
+    params = message.get("params", {})
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise errors.InvalidParams("Params must be a JSON object of named parameters.", method)
+    return method, params
+
+
+def _bind(function, context, params):
+    """A call of function with these params, or InvalidParams saying which param is wrong."""
+    signature = inspect.signature(function)
+    try:
+        bound = signature.bind(context, **params)
+    except TypeError as exc:
+        raise errors.InvalidParams(f"Wrong params: {exc}.", function.__name__) from None
+    hints = typing.get_type_hints(function)
+    for name, value in bound.arguments.items():
+        expected = hints.get(name)
+        if expected is not None and name != "ctx" and not _is_instance(value, expected):
+            raise errors.InvalidParams(f"Param '{name}' must be {_describe(expected)}, not {type(value).__name__}.",
+                                       name)
+    return lambda: function(*bound.args, **bound.kwargs)
+
+
+def _is_instance(value, expected):
+    options = typing.get_args(expected) if typing.get_origin(expected) is typing.Union else (expected,)
+    for option in options:
+        if option is type(None) and value is None:
+            return True
+        origin = typing.get_origin(option) or option
+        if origin is bool and isinstance(value, bool):
+            return True
+        if origin is int and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if origin not in (bool, int, type(None)) and isinstance(value, origin):
+            item = typing.get_args(option)
+            if origin is list and item:
+                return all(_is_instance(v, item[0]) for v in value)
+            return True
+    return False
+
+
+def _describe(expected):
+    options = typing.get_args(expected) if typing.get_origin(expected) is typing.Union else (expected,)
+    names = []
+    for option in options:
+        if option is type(None):
+            names.append("null")
+        elif typing.get_origin(option) is list:
+            names.append(f"a list of {typing.get_args(option)[0].__name__}")
+        else:
+            names.append({str: "a string", bool: "true or false", int: "an integer", dict: "an object"}.get(
+                option, option.__name__))
+    return " or ".join(names)

@@ -1,0 +1,142 @@
+"""Fakes at the one seam the backend has with Docker: an engine whose client() returns an APIClient.
+
+FakeDockerAPI checks every call it receives against the real docker.APIClient method's signature, so a
+backend that calls the SDK with a keyword the SDK does not take fails here as it would against Docker.
+"""
+
+import copy
+import inspect
+import threading
+
+import docker
+import docker.auth
+import docker.errors
+import requests
+
+BLOCK = object()  # in FakeResponse.events: block until close(), then fail the read as a closed socket does
+
+
+def http_response(status_code, reason="", url="http+docker://localhost/v1.41/test"):
+    response = requests.Response()
+    response.status_code = status_code
+    response.reason = reason
+    response.url = url
+    return response
+
+
+def api_error(status_code, explanation, cls=docker.errors.APIError, reason="Error"):
+    response = http_response(status_code, reason)
+    return cls(requests.exceptions.HTTPError(f"{status_code} {reason}", response=response), response=response,
+               explanation=explanation)
+
+
+class FakeResponse:
+    """An engine HTTP response streaming JSON events; close() records the call and unblocks a read."""
+
+    def __init__(self, events=()):
+        self.events = list(events)
+        self.closed = threading.Event()
+        self.close_calls = 0
+
+    def close(self):
+        self.close_calls += 1
+        self.closed.set()
+
+
+class FakeDockerAPI:
+    def __init__(self, summaries=(), containers=(), configs=None, pull_events=(), auth_configs=None):
+        self.summaries = list(summaries)
+        self.container_list = list(containers)
+        self.configs = dict(configs or {})
+        self.pull_events = list(pull_events)
+        self.calls = []
+        self.inspected = []
+        self.posts = []
+        self.responses = []
+        self.reloads = 0
+        self.raise_for_status_error = None
+        # Non-empty, so docker.auth never falls back to reading the user's ~/.docker/config.json.
+        self._auth_configs = docker.auth.AuthConfig(auth_configs or {"auths": docker.auth.AuthConfig.parse_auth(
+            {"registry.invalid": {"auth": "dXNlcjpzZWNyZXQ="}})})  # user:secret, as config.json stores it
+        self.credstore_env = None
+        self._lock = threading.Lock()
+
+    def _record(self, name, *args, **kwargs):
+        inspect.signature(getattr(docker.APIClient, name)).bind(self, *args, **kwargs)  # TypeError if wrong
+        with self._lock:
+            self.calls.append((name, args, kwargs))
+
+    def calls_to(self, name):
+        return [kwargs for call, _, kwargs in self.calls if call == name]
+
+    # -- listing
+    def images(self, *args, **kwargs):
+        self._record("images", *args, **kwargs)
+        return copy.deepcopy(self.summaries)
+
+    def containers(self, *args, **kwargs):
+        self._record("containers", *args, **kwargs)
+        return copy.deepcopy(self.container_list)
+
+    def inspect_image(self, *args, **kwargs):
+        self._record("inspect_image", *args, **kwargs)
+        image_id = args[0] if args else kwargs["image"]
+        with self._lock:
+            self.inspected.append(image_id)
+        if image_id not in self.configs:
+            raise api_error(404, f"No such image: {image_id}", docker.errors.ImageNotFound)
+        return copy.deepcopy(self.configs[image_id])
+
+    # -- pull: the low-level calls pull_image makes
+    def _url(self, pathfmt, *args, **kwargs):
+        self._record("_url", pathfmt, *args, **kwargs)
+        return "http+docker://localhost/v1.41" + pathfmt.format(*args)
+
+    def _post(self, url, **kwargs):
+        self._record("_post", url, **kwargs)
+        response = FakeResponse(self.pull_events)
+        with self._lock:
+            self.posts.append(dict(kwargs, url=url))
+            self.responses.append(response)
+        return response
+
+    def _raise_for_status(self, response):
+        self._record("_raise_for_status", response)
+        if self.raise_for_status_error is not None:
+            raise self.raise_for_status_error
+
+    def _stream_helper(self, response, decode=False):
+        self._record("_stream_helper", response, decode=decode)
+        assert decode, "pull_image reads decoded events"
+        for event in response.events:
+            if event is BLOCK:
+                if not response.closed.wait(10):
+                    raise AssertionError("the response was never closed")
+                raise AttributeError("'NoneType' object has no attribute 'read'")  # urllib3 after close()
+            yield copy.deepcopy(event)
+
+    def reload_config(self, *args, **kwargs):
+        self._record("reload_config", *args, **kwargs)
+        self.reloads += 1
+
+
+class FakeEngine:
+    def __init__(self, api):
+        self.api = api
+        self.host = "unix:///fake/docker.sock"
+        self.source = "test"
+        self.client_calls = 0
+        self.platforms = {}  # as engine.Engine: the platform cache lives on the engine
+
+    def client(self):
+        self.client_calls += 1
+        return self.api
+
+
+class NoEngine:
+    """For code that must not reach the engine at all."""
+
+    host = None
+
+    def client(self):
+        raise AssertionError("the engine must not be asked")
