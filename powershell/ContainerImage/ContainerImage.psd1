@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'ContainerImage.psm1'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5f0b7c1e-3d7a-4a59-9a55-6c2f1e8b4d21'
+    Author               = 'ContainerImage contributors'
+    CompanyName          = 'ContainerImage'
+    Copyright            = '(c) ContainerImage contributors. MIT License.'
+    Description          = 'Container images on a Docker engine as PowerShell objects: list, install, and more, with pipeline binding, -WhatIf, progress and real error records. Backed by a Python backend (the docker SDK) spoken to as JSON-RPC.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Core', 'Desktop')
+    FormatsToProcess     = @('ContainerImage.Format.ps1xml')
+    FunctionsToExport    = @(
+        'Get-ContainerImage'
+        'Install-ContainerImage'
+    )
+    CmdletsToExport      = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Docker', 'Container', 'Image', 'Registry', 'Windows', 'Linux')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

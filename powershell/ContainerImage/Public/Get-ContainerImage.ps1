@@ -1,0 +1,105 @@
+function Get-ContainerImage {
+    <#
+    .SYNOPSIS
+    Lists the container images on the Docker engine, one object per repository:tag (like docker images).
+
+    .DESCRIPTION
+    Get-ContainerImage returns ContainerImage.Image objects for the images on the engine the docker CLI
+    would use (DOCKER_HOST, DOCKER_CONTEXT, or the default). The default view is the docker images table;
+    every property is a real typed value to filter and sort on: Size is bytes, Created a [datetime] (UTC).
+
+    Names are references or wildcard patterns. A name given without wildcards that matches no image is a
+    non-terminating ObjectNotFound error; a wildcard pattern that matches nothing returns nothing.
+
+    .PARAMETER Name
+    Repository, repository:tag or repository@digest; wildcards (*, ?, [ ]) allowed. Accepts pipeline
+    input by property name (Name, Repository).
+
+    .PARAMETER Id
+    Image id prefixes (with or without "sha256:").
+
+    .PARAMETER All
+    Include intermediate images (docker images --all).
+
+    .PARAMETER Dangling
+    Only untagged images that no tagged image is built on.
+
+    .PARAMETER Label
+    Only images with these labels: "key" or "key=value". All must match.
+
+    .EXAMPLE
+    Get-ContainerImage
+
+    REPOSITORY                  TAG                 IMAGE ID      CREATED       SIZE
+    microsoft/windowsservercore latest              6c4f5e3ab4f2  2 hours ago   1.46 MB
+
+    Lists every tagged image, like docker images.
+
+    .EXAMPLE
+    Get-ContainerImage -Name 'microsoft/*' | Where-Object Size -gt 1GB | Sort-Object Created
+
+    Images of Microsoft's repositories larger than 1 GB, oldest first.
+
+    .EXAMPLE
+    Get-ContainerImage microsoft/nanoserver:latest | Select-Object Repository, Tag, Os, Architecture, Containers
+
+    The platform of one image and how many containers use it.
+
+    .EXAMPLE
+    Get-ContainerImage -Dangling -Label stage=build
+
+    Untagged images left over from builds labelled stage=build.
+
+    .INPUTS
+    System.String. Names, or objects with a Name or Repository property.
+
+    .OUTPUTS
+    ContainerImage.Image. Properties: Repository, Tag, Id (12 characters), FullId, Digest, Created
+    ([datetime], UTC), Size ([long], bytes), Os, OsVersion, Architecture, Variant, Labels, Containers
+    (the number of containers, running or not, that use the image), ParentId.
+
+    .LINK
+    Install-ContainerImage
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Name')]
+    [OutputType('ContainerImage.Image')]
+    param(
+        [Parameter(ParameterSetName = 'Name', Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('Repository')]
+        [SupportsWildcards()]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Name,
+
+        [Parameter(ParameterSetName = 'Id', Mandatory, ValueFromPipelineByPropertyName)]
+        [Alias('ImageId')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Id,
+
+        [switch] $All,
+
+        [switch] $Dangling,
+
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Label
+    )
+    begin {
+        $names = [System.Collections.Generic.List[string]]::new()
+        $ids = [System.Collections.Generic.List[string]]::new()
+    }
+    process {
+        # Gather the whole pipeline, then ask once: one engine listing however many names come in.
+        if ($Name) { $names.AddRange($Name) }
+        if ($Id) { $ids.AddRange($Id) }
+    }
+    end {
+        $params = @{ all = [bool]$All }
+        if ($names.Count) { $params.name = $names.ToArray() }
+        if ($ids.Count) { $params.id = $ids.ToArray() }
+        if ($Dangling) { $params.dangling = $true }
+        if ($Label) { $params.label = $Label }
+        $result = Invoke-Backend -Method image.list -Params $params
+        if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
+        ConvertTo-ContainerImage $result.images
+        foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
+    }
+}
