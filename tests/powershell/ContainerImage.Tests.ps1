@@ -1,0 +1,138 @@
+# The module as a whole: what it exports, help for every command, and the backend process's life.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ModulePath -Force
+    function Get-BackendProcess { & (Get-Module ContainerImage) { if ($script:Backend) { $script:Backend.Process } } }
+}
+
+AfterAll {
+    Remove-Module ContainerImage -ErrorAction Ignore
+}
+
+Describe 'The ContainerImage module' {
+    It 'exports exactly the functions in Public/, each with an approved verb' {
+        $public = (Get-ChildItem (Join-Path $ModulePath 'Public') -Filter *.ps1).BaseName | Sort-Object
+        $exported = (Get-Command -Module ContainerImage).Name | Sort-Object
+        $exported | Should -Be $public
+        (Import-PowerShellDataFile (Join-Path $ModulePath 'ContainerImage.psd1')).FunctionsToExport | Sort-Object | Should -Be $public
+        $approved = (Get-Verb).Verb
+        foreach ($command in $exported) { $approved | Should -Contain ($command -split '-')[0] }
+    }
+
+    It 'gives every exported command help, an example and a test file' {
+        foreach ($command in Get-Command -Module ContainerImage) {
+            $help = Get-Help $command.Name -Full
+            $help.Description | Should -Not -BeNullOrEmpty -Because "$($command.Name) needs a description"
+            @($help.Examples.Example).Count | Should -BeGreaterThan 0 -Because "$($command.Name) needs an example"
+            Join-Path $PSScriptRoot "$($command.Name).Tests.ps1" | Should -Exist
+        }
+    }
+
+    It 'has an about topic' {
+        Get-Help about_ContainerImage | Out-String | Should -Match 'CONTAINERIMAGE_PYTHON'
+    }
+}
+
+Describe 'The backend process' {
+    It 'is started once and reused by every call' {
+        Get-ContainerImage | Out-Null
+        $first = Get-BackendProcess
+        Get-ContainerImage | Out-Null
+        Get-ContainerImage -Name 'none*' | Out-Null
+        (Get-BackendProcess).Id | Should -Be $first.Id
+    }
+
+    It 'is restarted transparently after it was killed' {
+        Get-ContainerImage | Out-Null
+        $first = Get-BackendProcess
+        $first.Kill()
+        $first.WaitForExit()
+        { Get-ContainerImage | Out-Null } | Should -Not -Throw
+        (Get-BackendProcess).Id | Should -Not -Be $first.Id
+        (Get-BackendProcess).HasExited | Should -BeFalse
+    }
+
+    It 'is stopped when the module is removed' {
+        Get-ContainerImage | Out-Null
+        $id = (Get-BackendProcess).Id
+        Get-Process -Id $id | Should -Not -BeNullOrEmpty
+        Remove-Module ContainerImage
+        Get-Process -Id $id -ErrorAction Ignore | Should -BeNullOrEmpty
+        Import-Module $ModulePath -Force
+    }
+
+    It 'says clearly when Python cannot be found' {
+        $ps = Invoke-InNewRunspace '$env:CONTAINERIMAGE_PYTHON = "/nonexistent/python3"; try { Get-ContainerImage } finally { $env:CONTAINERIMAGE_PYTHON = $null }'
+        try {
+            $ps.Invoke() | Should -BeNullOrEmpty
+            $ps.Streams.Error.Count | Should -Be 1
+            $record = $ps.Streams.Error[0]
+            $record.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $record.Exception.Message | Should -BeLike "*/nonexistent/python3*"
+            $record.ErrorDetails.RecommendedAction | Should -BeLike '*CONTAINERIMAGE_PYTHON*'
+        } finally {
+            $ps.Dispose()
+        }
+    }
+
+    It 'says clearly when Python lacks the backend''s packages' {
+        $wrapper = Join-Path $TestDrive 'python-without-packages'
+        Set-Content $wrapper "#!/bin/sh`nexec /usr/bin/python3 -I -S `"`$@`""
+        chmod +x $wrapper
+        $ps = Invoke-InNewRunspace "`$env:CONTAINERIMAGE_PYTHON = '$wrapper'; try { Get-ContainerImage } finally { `$env:CONTAINERIMAGE_PYTHON = `$null }"
+        try {
+            $ps.Invoke() | Should -BeNullOrEmpty
+            $ps.Streams.Error.Count | Should -Be 1
+            $ps.Streams.Error[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+            $ps.Streams.Error[0].Exception.Message | Should -BeLike "*could not run the ContainerImage backend*No module named 'docker'*"
+        } finally {
+            $ps.Dispose()
+        }
+    }
+
+    It 'gives ConnectionError when the engine is down, and works again when it is back' {
+        $saved = $env:DOCKER_HOST
+        try {
+            $env:DOCKER_HOST = 'unix:///nonexistent/docker.sock'
+            Remove-Module ContainerImage; Import-Module $ModulePath
+            { Get-ContainerImage } | Should -Throw -ExpectedMessage '*Cannot reach the Docker engine at unix:///nonexistent/docker.sock*'
+            try { Get-ContainerImage } catch { $_.CategoryInfo.Category | Should -Be 'ConnectionError' }
+        } finally {
+            $env:DOCKER_HOST = $saved
+            Remove-Module ContainerImage; Import-Module $ModulePath
+        }
+        Get-ContainerImage -Name 'microsoft/*' -ErrorAction Stop | Out-Null
+    }
+
+    It 'cancels the backend request when the pipeline is stopped (Ctrl+C) in the middle of a pull' {
+        $registry = Start-StallRegistry
+        $stalled = "$($registry.Address)/microsoft/windowsservercore:latest"
+        $ps = Invoke-InNewRunspace "Install-ContainerImage -Name '$stalled'"
+        try {
+            $async = $ps.BeginInvoke()
+            # The stalling registry serves manifests but never sends a layer: once a layer's progress shows,
+            # the pull is certainly under way and cannot finish by itself.
+            $deadline = [datetime]::UtcNow.AddSeconds(60)
+            while (-not ($ps.Streams.Progress | Where-Object ParentActivityId -eq 1) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $ps.Streams.Progress | Where-Object ParentActivityId -eq 1 | Should -Not -BeNullOrEmpty
+            Get-StalledDownload $registry | Should -Be 1
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            # The backend cancelled its request to the engine, and the engine gave up the download.
+            $deadline = [datetime]::UtcNow.AddSeconds(30)
+            while ((Get-StalledDownload $registry) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            Get-StalledDownload $registry | Should -Be 0
+            & docker image inspect $stalled 2>&1 | Out-Null
+            $LASTEXITCODE | Should -Not -Be 0
+
+            # The same runspace's backend still answers, and the cancelled request's late answer is ignored.
+            $ps.Commands.Clear()
+            $null = $ps.AddScript('Get-ContainerImage -Name microsoft/* | Measure-Object | Select-Object -ExpandProperty Count')
+            $ps.Invoke()[0] | Should -BeGreaterOrEqual 0
+            $ps.HadErrors | Should -BeFalse
+        } finally {
+            $ps.Dispose()
+            $registry.Kill()
+        }
+    }
+}

@@ -1,0 +1,53 @@
+# Shared by the Pester tests: the module under test, the sandbox's docker, and a second runspace.
+# The tests run inside tools/sandbox.py (build.ps1 -Task Test): DOCKER_HOST, DOCKER_CONFIG and
+# CONTAINERIMAGE_TEST_* name the private engine and registries.
+
+$script:ModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../../powershell/ContainerImage')).ProviderPath
+
+if (-not $env:CONTAINERIMAGE_SANDBOX) {
+    throw 'These tests need the sandbox engine: run them with "pwsh ./build.ps1 -Task Test".'
+}
+
+function Invoke-Docker {
+    # The docker CLI against the sandbox engine; fails the test on a non-zero exit code.
+    $output = & docker @args 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "docker $($args -join ' ') failed: $output" }
+    $output
+}
+
+function Remove-TestImage {
+    # Removes images and the containers using them, quietly, whether or not they exist.
+    param([string[]] $Name)
+    foreach ($item in $Name) {
+        $ids = & docker ps -aq --filter "ancestor=$item" 2>$null
+        if ($ids) { & docker rm -f @ids 2>&1 | Out-Null }
+        & docker rmi -f $item 2>&1 | Out-Null
+    }
+}
+
+function Invoke-InNewRunspace {
+    # A PowerShell with a fresh runspace, the module imported (so with a backend of its own) and the
+    # script added: the test invokes it and reads its streams.
+    param([Parameter(Mandatory)] [string] $Script)
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript("Import-Module '$script:ModulePath'; $Script")
+    $ps
+}
+
+function Start-StallRegistry {
+    # tools/stall_registry.py in front of the mirror: pulls from it start and never finish.
+    # Returns the process; its Address property is host:port.
+    $info = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')
+    foreach ($argument in (Join-Path $PSScriptRoot '../../tools/stall_registry.py'), '--upstream', $env:CONTAINERIMAGE_TEST_MIRROR) {
+        $info.ArgumentList.Add($argument)
+    }
+    $info.RedirectStandardOutput = $true
+    $process = [System.Diagnostics.Process]::Start($info)
+    $process | Add-Member -NotePropertyName Address -NotePropertyValue $process.StandardOutput.ReadLine() -PassThru
+}
+
+function Get-StalledDownload {
+    # How many layer downloads the stalling registry is trickling right now.
+    param([Parameter(Mandatory)] $Registry)
+    (Invoke-RestMethod "http://$($Registry.Address)/_stalled").stalled
+}
