@@ -435,13 +435,13 @@ def docker_architecture():
     return {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(machine, machine)
 
 
-def bench_config(index, diff_id):
+def bench_config(name, diff_id):
     created = '2024-01-01T00:00:00Z'
     return {
         'architecture': docker_architecture(),
         'os': 'linux',
         'created': created,
-        'config': {'Cmd': ['/bin/sh'], 'Labels': {'bench.index': str(index)}},
+        'config': {'Cmd': ['/bin/sh'], 'Labels': {'bench.name': name}},
         'rootfs': {'type': 'layers', 'diff_ids': [diff_id]},
         'history': [{'created': created, 'created_by': 'tools/sandbox.py load_bench_images'}],
     }
@@ -460,10 +460,10 @@ def write_bench_archive(path, count, prefix, with_tags=True):
     with tarfile.open(path, 'w', format=tarfile.USTAR_FORMAT) as archive:
         add_bytes(archive, 'layer/layer.tar', layer)
         for index in range(count):
-            config = json.dumps(bench_config(index, diff_id), sort_keys=True).encode()
+            tag = f'{prefix}{index}:latest'
+            config = json.dumps(bench_config(tag, diff_id), sort_keys=True).encode()
             digest = hashlib.sha256(config).hexdigest()
             add_bytes(archive, f'{digest}.json', config)
-            tag = f'{prefix}{index}:latest'
             tags[tag] = f'sha256:{digest}'
             manifest.append({
                 'Config': f'{digest}.json',
@@ -490,7 +490,8 @@ def load_bench_images(docker_env, count, prefix='bench/img'):
     """Make count distinct local images {prefix}{i}:latest with one `docker load -i`.
 
     docker_env holds DOCKER_HOST (and DOCKER_CONFIG), for example Sandbox().env.
-    The images differ only by the label bench.index=i, so their IDs differ.
+    The images differ only by the label bench.name={prefix}{i}:latest, so their IDs differ
+    (from each other, and from those of another prefix).
 
     Works with any engine, but dockerd 20.10 rewrites its whole tag file
     (repositories.json) for every tag it adds, so the time grows with count squared:

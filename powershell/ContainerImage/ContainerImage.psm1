@@ -4,11 +4,14 @@
 
 $script:ModuleRoot = $PSScriptRoot
 
-foreach ($folder in 'Private', 'Public') {
-    foreach ($file in Get-ChildItem -Path (Join-Path $PSScriptRoot $folder) -Filter '*.ps1') {
-        . $file.FullName
-    }
-}
+foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Private", '*.ps1')) { . $file }
+
+# Start Python now, so that its start-up overlaps with the rest of the import and the first command.
+# A failure is not reported here: the first command reports it, with how to fix it.
+$started = Start-BackendProcess
+if ($started -is [hashtable]) { $script:Backend = $started }
+
+foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Public", '*.ps1')) { . $file }
 
 Register-ContainerImageCompleter
 

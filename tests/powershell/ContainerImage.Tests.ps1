@@ -3,6 +3,7 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module $ModulePath -Force
     function Get-BackendProcess { & (Get-Module ContainerImage) { if ($script:Backend) { $script:Backend.Process } } }
+    function Get-Backend { & (Get-Module ContainerImage) { $script:Backend } }
 }
 
 AfterAll {
@@ -90,18 +91,29 @@ Describe 'The backend process' {
         }
     }
 
-    It 'gives ConnectionError when the engine is down, and works again when it is back' {
+    It 'applies a change of DOCKER_HOST at once: ConnectionError for an engine that is down, and back again' {
         $saved = $env:DOCKER_HOST
+        Get-ContainerImage | Out-Null
+        $first = (Get-BackendProcess).Id
         try {
             $env:DOCKER_HOST = 'unix:///nonexistent/docker.sock'
-            Remove-Module ContainerImage; Import-Module $ModulePath
             { Get-ContainerImage } | Should -Throw -ExpectedMessage '*Cannot reach the Docker engine at unix:///nonexistent/docker.sock*'
-            try { Get-ContainerImage } catch { $_.CategoryInfo.Category | Should -Be 'ConnectionError' }
+            $failure = $null
+            try { Get-ContainerImage } catch { $failure = $_ }
+            $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
+            $failure.FullyQualifiedErrorId | Should -BeLike 'ContainerImage.EngineUnavailable*'
+            (Get-BackendProcess).Id | Should -Not -Be $first
         } finally {
             $env:DOCKER_HOST = $saved
-            Remove-Module ContainerImage; Import-Module $ModulePath
         }
         Get-ContainerImage -Name 'microsoft/*' -ErrorAction Stop | Out-Null
+        (Get-Backend).Handshake.engine.host | Should -Be $saved
+    }
+
+    It 'starts the backend when the module is imported, ahead of the first command' {
+        Remove-Module ContainerImage
+        Import-Module $ModulePath
+        Get-BackendProcess | Should -Not -BeNullOrEmpty
     }
 
     It 'cancels the backend request when the pipeline is stopped (Ctrl+C) in the middle of a pull' {

@@ -1,5 +1,6 @@
-# The backend process: found, started once per session on first use, reused by every call, restarted
-# when it has died, stopped when the module is removed. One JSON-RPC message per line on its stdin/stdout.
+# The backend process: found and started when the module is imported (its start-up overlaps with the
+# import and the first command; errors wait for first use), reused by every call, started anew when it
+# has died or its environment changed, stopped when the module is removed. One JSON-RPC message per line on its stdin/stdout.
 #
 # Failures here are returned as ErrorRecords, never thrown: in PowerShell every throw under a cmdlet lands
 # in the caller's -ErrorVariable and $Error, even when caught, so one failure would show up many times.
@@ -12,10 +13,16 @@ function Resolve-Python {
     if ($env:CONTAINERIMAGE_PYTHON) {
         return @{ Path = $env:CONTAINERIMAGE_PYTHON; Arguments = @(); Source = 'CONTAINERIMAGE_PYTHON' }
     }
-    foreach ($candidate in @(@('python3'), @('python'), @('py', '-3'))) {
-        $command = Get-Command -Name $candidate[0] -CommandType Application -ErrorAction Ignore | Select-Object -First 1
-        if ($command) {
-            return @{ Path = $command.Source; Arguments = @($candidate | Select-Object -Skip 1); Source = 'PATH' }
+    # A plain walk of PATH in .NET calls: cmdlets (Get-Command, Join-Path) cost tens of milliseconds on
+    # first use, and this runs at every import.
+    $suffix = if ([System.IO.Path]::DirectorySeparatorChar -eq '\') { '.exe' } else { '' }
+    foreach ($candidate in @{ Name = 'python3'; Arguments = @() }, @{ Name = 'python'; Arguments = @() }, @{ Name = 'py'; Arguments = @('-3') }) {
+        foreach ($directory in $env:PATH.Split([System.IO.Path]::PathSeparator)) {
+            if (-not $directory) { continue }
+            $path = [System.IO.Path]::Combine($directory, $candidate.Name + $suffix)
+            if ([System.IO.File]::Exists($path)) {
+                return @{ Path = $path; Arguments = $candidate.Arguments; Source = 'PATH' }
+            }
         }
     }
     New-ContainerImageError -Kind BackendUnavailable -Target 'python' `
@@ -23,16 +30,28 @@ function Resolve-Python {
             -RecommendedAction 'Install Python 3 and run "python -m pip install containerimage", or set $env:CONTAINERIMAGE_PYTHON to the path of a Python that has the docker package.'
 }
 
-function Start-Backend {
-    # Starts the backend and checks its handshake: $null when it is ready, else an ErrorRecord.
+# What the backend reads from the environment when it starts. When any of these changes, the next call
+# starts a new backend, so that `$env:DOCKER_HOST = ...` applies at once, as it does for the docker CLI.
+$script:BackendEnvironment = 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CONFIG',
+    'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL'
+
+function Get-BackendEnvironment {
+    ($script:BackendEnvironment | ForEach-Object { [System.Environment]::GetEnvironmentVariable($_) }) -join [char]0
+}
+
+function Start-BackendProcess {
+    # Starts a backend process and sends it the handshake without waiting for the answer (so Python's
+    # start-up overlaps with whatever PowerShell does next). Returns the backend, or an ErrorRecord.
     $python = Resolve-Python
     if ($python -is [System.Management.Automation.ErrorRecord]) { return $python }
-    $launcher = Join-Path $PSScriptRoot 'start-backend.py'
-    $backendDirs = @(
-        (Join-Path $script:ModuleRoot 'backend'),              # the built module's bundled copy
-        (Join-Path $script:ModuleRoot '../../backend')          # the source checkout
-    ) | Where-Object { Test-Path (Join-Path $_ 'containerimage') } | ForEach-Object { (Resolve-Path $_).ProviderPath }
-    $arguments = @($python.Arguments) + @($launcher) + @($backendDirs)
+    $arguments = [System.Collections.Generic.List[string]]::new()
+    foreach ($argument in $python.Arguments) { $arguments.Add($argument) }
+    $arguments.Add([System.IO.Path]::Combine($PSScriptRoot, 'start-backend.py'))
+    # Then where to find the backend when it is not installed: the built module's bundled copy, the checkout's.
+    foreach ($folder in 'backend', '../../backend') {
+        $path = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($script:ModuleRoot, $folder))
+        if ([System.IO.Directory]::Exists([System.IO.Path]::Combine($path, 'containerimage'))) { $arguments.Add($path) }
+    }
 
     $info = [System.Diagnostics.ProcessStartInfo]::new($python.Path)
     if ($info.PSObject.Properties['ArgumentList']) {
@@ -49,8 +68,9 @@ function Start-Backend {
     $info.StandardErrorEncoding = [System.Text.UTF8Encoding]::new($false)
 
     Write-Verbose "ContainerImage: starting the backend with $($python.Path) (from $($python.Source))"
+    $environment = Get-BackendEnvironment
     $process = $null
-    if (Test-Path -LiteralPath $python.Path -PathType Leaf) {
+    if ([System.IO.File]::Exists($python.Path)) {
         try { $process = [System.Diagnostics.Process]::Start($info) } catch { $reason = $_.Exception.Message }
     } else {
         $reason = 'no such file'
@@ -67,26 +87,59 @@ function Start-Backend {
         PendingRead = $null
         NextId      = 0
         Python      = $python
+        Environment = $environment
         Handshake   = $null
     }
     $backend.Writer.AutoFlush = $true
-    $script:Backend = $backend
+    $backend.HandshakeId = Send-BackendMessage -Backend $backend -Method handshake
+    $backend
+}
 
-    $handshake = Send-BackendRequest -Backend $backend -Method handshake
+function Complete-BackendHandshake {
+    # Reads and checks the handshake's answer: $null when the backend is ready, else an ErrorRecord.
+    param([Parameter(Mandatory)] [hashtable] $Backend)
+    $python = $Backend.Python
+    $handshake = if ($Backend.HandshakeId -is [System.Management.Automation.ErrorRecord]) { $Backend.HandshakeId }
+                 else { Receive-BackendReply -Backend $Backend -Id $Backend.HandshakeId }
     if ($handshake -is [System.Management.Automation.ErrorRecord]) {
-        Stop-Backend -Backend $backend
+        Stop-Backend -Backend $Backend
         return New-ContainerImageError -Kind BackendUnavailable -Target $python.Path `
             -Message "Python at '$($python.Path)' (from $($python.Source)) could not run the ContainerImage backend: $($handshake.Exception.Message)" `
             -RecommendedAction 'Install the backend into that Python ("python -m pip install containerimage", or its dependencies docker, pyyaml and colorama), or set $env:CONTAINERIMAGE_PYTHON to a Python that has them.'
     }
     if ($handshake.protocolVersion -ne $script:ProtocolVersion) {
-        Stop-Backend -Backend $backend
+        Stop-Backend -Backend $Backend
         return New-ContainerImageError -Kind BackendUnavailable -Target $python.Path `
             -Message "The ContainerImage backend found by '$($python.Path)' speaks protocol $($handshake.protocolVersion) (version $($handshake.backendVersion)); this module needs protocol $script:ProtocolVersion." `
             -RecommendedAction 'Install the backend that matches this module ("python -m pip install containerimage"), or set $env:CONTAINERIMAGE_BACKEND to the matching backend folder.'
     }
-    $backend.Handshake = $handshake
+    $Backend.Handshake = $handshake
     Write-Verbose "ContainerImage: backend $($handshake.backendVersion) (pid $($handshake.pid), Python $($handshake.python)); engine $($handshake.engine.host) API $($handshake.engine.apiVersion)"
+}
+
+function Get-ReadyBackend {
+    # The session's backend, ready for a request: started (or started anew, when it died or the
+    # environment it was started with changed) and past its handshake. Else an ErrorRecord.
+    $backend = $script:Backend
+    if ($backend -and $backend.Process.HasExited) {
+        Write-Verbose "ContainerImage: $(Get-BackendError $backend); starting a new one"
+        Stop-Backend -Backend $backend
+        $backend = $null
+    } elseif ($backend -and $backend.Environment -ne (Get-BackendEnvironment)) {
+        Write-Verbose 'ContainerImage: the environment changed (DOCKER_*, CONTAINERIMAGE_*); starting a new backend'
+        Stop-Backend -Backend $backend
+        $backend = $null
+    }
+    if (-not $backend) {
+        $backend = Start-BackendProcess
+        if ($backend -is [System.Management.Automation.ErrorRecord]) { return $backend }
+        $script:Backend = $backend
+    }
+    if (-not $backend.Handshake) {
+        $failure = Complete-BackendHandshake -Backend $backend
+        if ($failure) { return $failure }
+    }
+    $backend
 }
 
 function Stop-Backend {
@@ -136,72 +189,61 @@ function Read-BackendMessage {
 function Invoke-Backend {
     <#
     .SYNOPSIS
-    Sends one request to the backend (started, or restarted if it died, as needed) and returns its
-    result, or its error as an ErrorRecord (returned, not thrown).
-    #>
-    param(
-        [Parameter(Mandatory)] [string] $Method,
-        [System.Collections.IDictionary] $Params = @{},
-        [string] $Activity
-    )
-    if ($script:Backend -and $script:Backend.Process.HasExited) {
-        Write-Verbose "ContainerImage: $(Get-BackendError $script:Backend); starting a new one"
-        $script:Backend = $null
-    }
-    if (-not $script:Backend) {
-        $failure = Start-Backend
-        if ($failure) { return $failure }
-    }
-    Send-BackendRequest -Backend $script:Backend -Method $Method -Params $Params -Activity $Activity
-}
-
-function Send-BackendRequest {
-    <#
-    .SYNOPSIS
-    One request to this backend process and its answer: the result, or the error as an ErrorRecord.
+    Sends one request to the session's backend and returns its result, or its error as an ErrorRecord
+    (returned, not thrown).
     .PARAMETER Activity
     When given, the backend's progress notifications are shown with Write-Progress: one record per layer
     under one parent record, all completed when the call ends (however it ends).
     #>
     param(
-        [Parameter(Mandatory)] [hashtable] $Backend,
         [Parameter(Mandatory)] [string] $Method,
         [System.Collections.IDictionary] $Params = @{},
         [string] $Activity
     )
-    $backend = $Backend
-    $id = ++$backend.NextId
+    $backend = Get-ReadyBackend
+    if ($backend -is [System.Management.Automation.ErrorRecord]) { return $backend }
+    $id = Send-BackendMessage -Backend $backend -Method $Method -Params $Params
+    if ($id -is [System.Management.Automation.ErrorRecord]) { return $id }
+    Receive-BackendReply -Backend $backend -Id $id -Activity $Activity
+}
+
+function Send-BackendMessage {
+    # Writes one request; returns its id, or an ErrorRecord when the backend is gone.
+    param([Parameter(Mandatory)] [hashtable] $Backend, [Parameter(Mandatory)] [string] $Method, [System.Collections.IDictionary] $Params = @{})
+    $id = ++$Backend.NextId
     $request = ConvertTo-Json -Compress -Depth 10 -InputObject ([ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params })
     Write-Verbose "ContainerImage: request $id $Method"
-    $sent = $false
-    if (-not $backend.Process.HasExited) {
-        try { $backend.Writer.WriteLine($request); $sent = $true } catch [System.IO.IOException] { Write-Debug "writing to the backend: $_" }
+    if (-not $Backend.Process.HasExited) {
+        try { $Backend.Writer.WriteLine($request); return $id } catch [System.IO.IOException] { Write-Debug "writing to the backend: $_" }
     }
-    if (-not $sent) {
-        return New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $(Get-BackendError $backend)"
-    }
+    New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $(Get-BackendError $Backend)"
+}
 
+function Receive-BackendReply {
+    # Reads until the answer to request $Id: its result, or its error as an ErrorRecord. Progress for it
+    # is shown when $Activity is given. If the caller is stopped (Ctrl+C) first, the request is cancelled.
+    param([Parameter(Mandatory)] [hashtable] $Backend, [Parameter(Mandatory)] [int] $Id, [string] $Activity)
     $answered = $false
     $progress = [ordered]@{}   # layer id -> Write-Progress record id
     try {
         while ($true) {
-            $message = Read-BackendMessage $backend
+            $message = Read-BackendMessage $Backend
             if ($message -is [System.Management.Automation.ErrorRecord]) { return $message }
             if ($message.PSObject.Properties['method']) {
-                if ($Activity -and $message.method -eq '$/progress' -and $message.params.request -eq $id) {
+                if ($Activity -and $message.method -eq '$/progress' -and $message.params.request -eq $Id) {
                     Write-LayerProgress -Activity $Activity -Progress $message.params -Records $progress
                 }
                 continue
             }
-            if ($message.id -ne $id) { continue }   # the answer to a request that was given up (Ctrl+C)
+            if ($message.id -ne $Id) { continue }   # the answer to a request that was given up (Ctrl+C)
             $answered = $true
             if ($message.PSObject.Properties['error']) { return ConvertFrom-BackendError $message.error }
             return $message.result
         }
     } finally {
-        if (-not $answered -and -not $backend.Process.HasExited) {
-            Write-Verbose "ContainerImage: cancelling request $id"
-            try { $backend.Writer.WriteLine((ConvertTo-Json -Compress -InputObject ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $id } }))) }
+        if (-not $answered -and -not $Backend.Process.HasExited) {
+            Write-Verbose "ContainerImage: cancelling request $Id"
+            try { $Backend.Writer.WriteLine((ConvertTo-Json -Compress -InputObject ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))) }
             catch { Write-Debug "sending the cancel: $_" }
         }
         if ($progress.Count) {

@@ -1,20 +1,20 @@
 # Every ErrorRecord the module raises is made here, so categories mean the same everywhere.
 
 $script:ErrorKinds = @{
-    # backend kind       = category,                exception type
-    NotFound             = 'ObjectNotFound',         [System.Management.Automation.ItemNotFoundException]
-    Conflict             = 'ResourceBusy',           [System.InvalidOperationException]
-    InvalidReference     = 'InvalidArgument',        [System.ArgumentException]
-    InvalidParams        = 'InvalidArgument',        [System.ArgumentException]
-    Unauthorized         = 'AuthenticationError',    [System.UnauthorizedAccessException]
-    EngineUnavailable    = 'ConnectionError',        [System.IO.IOException]
-    RegistryUnavailable  = 'ConnectionError',        [System.Net.WebException]
-    Cancelled            = 'OperationStopped',       [System.OperationCanceledException]
-    MethodNotFound       = 'NotImplemented',         [System.NotSupportedException]
-    ParseError           = 'ProtocolError',          [System.FormatException]
-    InvalidRequest       = 'ProtocolError',          [System.FormatException]
-    BackendUnavailable   = 'ResourceUnavailable',    [System.InvalidOperationException]
-    Internal             = 'NotSpecified',           [System.InvalidOperationException]
+    # backend kind       = category,                exception type (a name: resolved only when needed)
+    NotFound             = 'ObjectNotFound',         'System.Management.Automation.ItemNotFoundException'
+    Conflict             = 'ResourceBusy',           'System.InvalidOperationException'
+    InvalidReference     = 'InvalidArgument',        'System.ArgumentException'
+    InvalidParams        = 'InvalidArgument',        'System.ArgumentException'
+    Unauthorized         = 'AuthenticationError',    'System.UnauthorizedAccessException'
+    EngineUnavailable    = 'ConnectionError',        'System.IO.IOException'
+    RegistryUnavailable  = 'ConnectionError',        'System.Net.WebException'
+    Cancelled            = 'OperationStopped',       'System.OperationCanceledException'
+    MethodNotFound       = 'NotImplemented',         'System.NotSupportedException'
+    ParseError           = 'ProtocolError',          'System.FormatException'
+    InvalidRequest       = 'ProtocolError',          'System.FormatException'
+    BackendUnavailable   = 'ResourceUnavailable',    'System.InvalidOperationException'
+    Internal             = 'NotSpecified',           'System.InvalidOperationException'
 }
 
 function New-ContainerImageError {
@@ -32,7 +32,7 @@ function New-ContainerImageError {
     )
     $entry = $script:ErrorKinds[$Kind]
     if (-not $entry) { $Kind = 'Internal'; $entry = $script:ErrorKinds.Internal }
-    $exception = New-Object -TypeName $entry[1].FullName -ArgumentList $Message
+    $exception = New-Object -TypeName $entry[1] -ArgumentList $Message
     $record = [System.Management.Automation.ErrorRecord]::new($exception, "ContainerImage.$Kind", $entry[0], $Target)
     if ($RecommendedAction) {
         $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($Message)

@@ -99,7 +99,8 @@ function Get-ContainerImage {
         if ($Label) { $params.label = $Label }
         $result = Invoke-Backend -Method image.list -Params $params
         if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
-        ConvertTo-ContainerImage $result.images
+        Add-ContainerImageType $result.images
+        $PSCmdlet.WriteObject($result.images, $true)
         foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
     }
 }

@@ -107,7 +107,8 @@ function Install-ContainerImage {
                 continue
             }
             Write-Verbose "${shown}: $($result.status)"
-            ConvertTo-ContainerImage $result.images
+            Add-ContainerImageType $result.images
+            $PSCmdlet.WriteObject($result.images, $true)
         }
     }
 }

@@ -355,6 +355,14 @@ def test_pull_sends_a_repeated_status_again_once_the_interval_has_passed(monkeyp
         ("0123456789ab", "Downloading", 10), ("0123456789ab", "Downloading", 20), ("fedcba987654", "Downloading", 5), ("fedcba987654", "Downloading", 50)]
 
 
+def test_pull_sends_progress_only_for_layers_not_for_warnings_or_the_tag_line(monkeypatch):
+    warning = {"status": "Failed to pull manifest by the resolved digest...", "id": "WARNING"}
+    api = FakeDockerAPI(SUMMARIES, CONTAINERS, CONFIGS, pull_events=pull_events(warning, *LAYER_EVENTS[:1]))
+    sent = []
+    pull(api, sent.append, name="busybox")
+    assert [p["id"] for p in sent] == ["0123456789ab"]
+
+
 def test_pull_asks_the_engine_for_the_image_and_tag():
     api = FakeDockerAPI(SUMMARIES, CONTAINERS, CONFIGS, pull_events=pull_events())
     pull(api, name="busybox:1.36", platform="linux/amd64")
