@@ -14,6 +14,7 @@ import threading
 import docker
 from docker.tls import TLSConfig
 
+from .cache import PlatformCache, cache_dir
 from .errors import EngineUnavailable, root_cause
 
 DEFAULT_HOST = "npipe:////./pipe/docker_engine" if sys.platform == "win32" else "unix:///var/run/docker.sock"
@@ -94,7 +95,8 @@ class Engine:
         self._lock = threading.Lock()
         self.host = None
         self.source = None
-        self.platforms = {}  # image id -> its platform fields; ids are content hashes, so entries never go stale
+        # image id -> its platform fields; ids are content hashes, so entries never go stale
+        self.platforms = PlatformCache(os.path.join(cache_dir(self._environ), "platforms.json"))
 
     def client(self):
         with self._lock:

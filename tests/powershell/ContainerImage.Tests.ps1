@@ -127,6 +127,7 @@ Describe 'The backend process' {
             $deadline = [datetime]::UtcNow.AddSeconds(60)
             while (-not ($ps.Streams.Progress | Where-Object ParentActivityId -eq 1) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $ps.Streams.Progress | Where-Object ParentActivityId -eq 1 | Should -Not -BeNullOrEmpty
+            while (-not (Get-StalledDownload $registry) -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             Get-StalledDownload $registry | Should -Be 1
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'

@@ -30,6 +30,11 @@ Describe 'Install-ContainerImage' {
         (Install-ContainerImage -Name microsoft/aspnet:windowsservercore).Tag | Should -Be 'windowsservercore'
     }
 
+    It 'installs for a given -Platform' {
+        $architecture = Invoke-Docker version --format '{{.Server.Arch}}'
+        (Install-ContainerImage -Name microsoft/nanoserver -Platform "linux/$architecture" -Force).Architecture | Should -Be $architecture
+    }
+
     It 'installs every tag with -AllTags' {
         $tags = (Install-ContainerImage -Name microsoft/aspnet -AllTags).Tag | Sort-Object
         $tags | Should -Be @('latest', 'nanoserver', 'windowsservercore')
@@ -87,6 +92,9 @@ Describe 'Install-ContainerImage' {
         $all = Install-ContainerImage -Name "$registry/private/busybox:1.0" -Credential $credential -Force -Verbose *>&1
         ($all | Where-Object { $_.PSObject.TypeNames -contains 'ContainerImage.Image' }).Tag | Should -Be '1.0'
         ($all | Out-String) | Should -Not -BeLike "*$password*"
+        # The password went to the backend inside the protocol message, not on its command line.
+        $backendPid = & (Get-Module ContainerImage) { $script:Backend.Process.Id }
+        [System.IO.File]::ReadAllText("/proc/$backendPid/cmdline") | Should -Not -BeLike "*$password*"
         Remove-TestImage "$registry/private/busybox:1.0"
     }
 

@@ -130,14 +130,15 @@ _NO_PLATFORM = {"Os": None, "OsVersion": None, "Architecture": None, "Variant": 
 
 def _add_platforms(engine, api, rows):
     """Os, OsVersion, Architecture, Variant: not in the engine's listing, so inspected once per image id
-    (ids are content hashes, so what an id's config says never changes) and kept on the engine."""
-    cache = engine.platforms
+    (ids are content hashes, so what an id's config says never changes) and kept (cache.py)."""
+    cache = engine.platforms.load()
     missing = list({row["FullId"] for row in rows} - cache.keys())
     if missing:
         with ThreadPoolExecutor(max_workers=min(INSPECT_THREADS, len(missing))) as pool:
             for image_id, platform in zip(missing, pool.map(lambda i: _platform(api, i), missing)):
                 if platform is not None:
-                    cache[image_id] = platform
+                    cache.add(image_id, platform)
+        cache.save()
     for row in rows:
         row.update(cache.get(row["FullId"], _NO_PLATFORM))
 

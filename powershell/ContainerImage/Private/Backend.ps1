@@ -33,7 +33,7 @@ function Resolve-Python {
 # What the backend reads from the environment when it starts. When any of these changes, the next call
 # starts a new backend, so that `$env:DOCKER_HOST = ...` applies at once, as it does for the docker CLI.
 $script:BackendEnvironment = 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CONFIG',
-    'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL'
+    'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL', 'CONTAINERIMAGE_CACHE_DIR'
 
 function Get-BackendEnvironment {
     ($script:BackendEnvironment | ForEach-Object { [System.Environment]::GetEnvironmentVariable($_) }) -join [char]0

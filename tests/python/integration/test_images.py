@@ -133,6 +133,10 @@ def test_a_listing_is_answered_while_a_pull_is_stalled_and_cancel_stops_the_pull
 
         listing = backend.call("image.list")  # not held up by the pull
         assert "result" in listing
+        deadline = time.monotonic() + 30
+        while _stalled(stall) == 0 and time.monotonic() < deadline:  # the layer's download has begun
+            time.sleep(0.05)
+        assert _stalled(stall) == 1
 
         backend.send({"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": pull_id}})
         response, _ = backend.wait(pull_id)
@@ -158,3 +162,14 @@ def test_stdout_carries_only_protocol_messages(backend):
     backend.close()
     for line in backend.lines:
         assert json.loads(line)["jsonrpc"] == "2.0"
+
+
+def test_platforms_are_kept_for_the_next_backend(backend, docker, clean, sandbox_env):
+    clean("microsoft/nanoserver:latest")
+    docker("pull", "microsoft/nanoserver")
+    row = result(backend.call("image.list", {"name": ["microsoft/nanoserver"]}))["images"][0]
+    path = f"{sandbox_env['CONTAINERIMAGE_CACHE_DIR']}/platforms.json"
+    with open(path, encoding="utf-8") as f:
+        kept = json.load(f)
+    assert kept[row["FullId"]]["Os"] == "linux"
+    assert kept[row["FullId"]]["Architecture"] == row["Architecture"]

@@ -13,6 +13,8 @@ import docker.auth
 import docker.errors
 import requests
 
+from containerimage.cache import PlatformCache
+
 BLOCK = object()  # in FakeResponse.events: block until close(), then fail the read as a closed socket does
 
 
@@ -126,7 +128,7 @@ class FakeEngine:
         self.host = "unix:///fake/docker.sock"
         self.source = "test"
         self.client_calls = 0
-        self.platforms = {}  # as engine.Engine: the platform cache lives on the engine
+        self.platforms = PlatformCache()  # as engine.Engine, but in memory only
 
     def client(self):
         self.client_calls += 1
