@@ -29,6 +29,26 @@ Describe 'The ContainerImage module' {
         }
     }
 
+    It 'is built (build.ps1 -Task Build) into a folder that carries its backend' {
+        $root = Resolve-Path (Join-Path $PSScriptRoot '../..')
+        & (Get-Command pwsh).Source -NoProfile -File (Join-Path $root 'build.ps1') -Task Build | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $modules = New-Item -ItemType Directory (Join-Path $TestDrive 'modules')
+        Copy-Item (Join-Path $root 'out/ContainerImage') $modules -Recurse
+        $built = Join-Path $modules 'ContainerImage'
+        Join-Path $built 'backend/containerimage/server.py' | Should -Exist
+        # Away from the checkout, only the bundled backend can serve it.
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module '$built'; `$null = Get-ContainerImage; & (Get-Module ContainerImage) { `$script:Backend.Handshake.location }")
+        try {
+            $location = $ps.Invoke()
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $location | Should -Be (Join-Path $built 'backend/containerimage')
+        } finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'has an about topic' {
         Get-Help about_ContainerImage | Out-String | Should -Match 'CONTAINERIMAGE_PYTHON'
     }

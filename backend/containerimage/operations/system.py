@@ -26,6 +26,7 @@ def handshake(ctx):
         "backendVersion": __version__,
         "python": platform.python_version(),
         "executable": sys.executable,
+        "location": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # which copy of the backend
         "pid": os.getpid(),
         "engine": engine,
     }
