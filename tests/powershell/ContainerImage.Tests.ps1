@@ -96,6 +96,23 @@ Describe 'The backend process' {
         }
     }
 
+    It 'takes CONTAINERIMAGE_PYTHON as a command on PATH too' {
+        $ps = Invoke-InNewRunspace '$env:CONTAINERIMAGE_PYTHON = "python3"; try { $null = Get-ContainerImage; & (Get-Module ContainerImage) { $script:Backend.Python.Source } } finally { $env:CONTAINERIMAGE_PYTHON = $null }'
+        try {
+            $ps.Invoke() | Should -Be 'CONTAINERIMAGE_PYTHON'
+            $ps.Streams.Error | Should -BeNullOrEmpty
+        } finally {
+            $ps.Dispose()
+        }
+        $ps = Invoke-InNewRunspace '$env:CONTAINERIMAGE_PYTHON = "no-such-python"; try { Get-ContainerImage } finally { $env:CONTAINERIMAGE_PYTHON = $null }'
+        try {
+            $ps.Invoke() | Should -BeNullOrEmpty
+            $ps.Streams.Error[0].Exception.Message | Should -BeLike "*'no-such-python'*not a file and not a command on PATH*"
+        } finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'says clearly when Python lacks the backend''s packages' {
         $wrapper = Join-Path $TestDrive 'python-without-packages'
         Set-Content $wrapper "#!/bin/sh`nexec /usr/bin/python3 -I -S `"`$@`""

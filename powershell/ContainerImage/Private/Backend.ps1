@@ -9,21 +9,31 @@ $script:Backend = $null
 $script:ProtocolVersion = 1
 
 function Resolve-Python {
-    # The Python that runs the backend: $env:CONTAINERIMAGE_PYTHON, then python3, python, py -3 on PATH.
-    if ($env:CONTAINERIMAGE_PYTHON) {
-        return @{ Path = $env:CONTAINERIMAGE_PYTHON; Arguments = @(); Source = 'CONTAINERIMAGE_PYTHON' }
+    # The Python that runs the backend: $env:CONTAINERIMAGE_PYTHON (a path, or a command on PATH), else
+    # python3, python, py -3 on PATH.
+    $setting = $env:CONTAINERIMAGE_PYTHON
+    if ($setting -and ($setting.Contains('/') -or $setting.Contains('\'))) {
+        return @{ Path = $setting; Arguments = @(); Source = 'CONTAINERIMAGE_PYTHON' }
     }
+    $candidates = if ($setting) { @{ Name = $setting; Arguments = @() } }
+                  else { @{ Name = 'python3'; Arguments = @() }, @{ Name = 'python'; Arguments = @() }, @{ Name = 'py'; Arguments = @('-3') } }
     # A plain walk of PATH in .NET calls: cmdlets (Get-Command, Join-Path) cost tens of milliseconds on
     # first use, and this runs at every import.
-    $suffix = if ([System.IO.Path]::DirectorySeparatorChar -eq '\') { '.exe' } else { '' }
-    foreach ($candidate in @{ Name = 'python3'; Arguments = @() }, @{ Name = 'python'; Arguments = @() }, @{ Name = 'py'; Arguments = @('-3') }) {
+    $windows = [System.IO.Path]::DirectorySeparatorChar -eq '\'
+    foreach ($candidate in $candidates) {
+        $file = if ($windows -and -not $candidate.Name.EndsWith('.exe')) { $candidate.Name + '.exe' } else { $candidate.Name }
         foreach ($directory in $env:PATH.Split([System.IO.Path]::PathSeparator)) {
             if (-not $directory) { continue }
-            $path = [System.IO.Path]::Combine($directory, $candidate.Name + $suffix)
+            $path = [System.IO.Path]::Combine($directory, $file)
             if ([System.IO.File]::Exists($path)) {
-                return @{ Path = $path; Arguments = $candidate.Arguments; Source = 'PATH' }
+                return @{ Path = $path; Arguments = $candidate.Arguments; Source = $(if ($setting) { 'CONTAINERIMAGE_PYTHON' } else { 'PATH' }) }
             }
         }
+    }
+    if ($setting) {
+        return New-ContainerImageError -Kind BackendUnavailable -Target $setting `
+            -Message "CONTAINERIMAGE_PYTHON names '$setting', which is not a file and not a command on PATH." `
+            -RecommendedAction 'Set $env:CONTAINERIMAGE_PYTHON to the path of a Python 3.9 or later that has the docker package.'
     }
     New-ContainerImageError -Kind BackendUnavailable -Target 'python' `
             -Message 'ContainerImage needs Python 3.9 or later, and none was found (tried python3, python, py -3).' `
@@ -36,7 +46,9 @@ $script:BackendEnvironment = 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY
     'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL', 'CONTAINERIMAGE_CACHE_DIR'
 
 function Get-BackendEnvironment {
-    ($script:BackendEnvironment | ForEach-Object { [System.Environment]::GetEnvironmentVariable($_) }) -join [char]0
+    # A foreach statement, not ForEach-Object: this runs before every request.
+    $values = foreach ($name in $script:BackendEnvironment) { [System.Environment]::GetEnvironmentVariable($name) }
+    $values -join [char]0
 }
 
 function Start-BackendProcess {
