@@ -12,7 +12,6 @@ import argparse
 import calendar
 import logging
 import os
-import signal
 import sys
 import time
 from enum import IntEnum
@@ -166,6 +165,3 @@ def main(argv=None):
         error = errors.translate(exc)
         term.error(f"Error: {error.message}")
         return _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)
-    finally:
-        if args.command != "serve":
-            signal.signal(signal.SIGINT, signal.SIG_DFL)

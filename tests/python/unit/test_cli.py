@@ -5,7 +5,6 @@ import json
 import os
 import re
 import select
-import signal
 import subprocess
 import sys
 import time
@@ -27,12 +26,9 @@ SAFETY = 30
 
 @pytest.fixture(autouse=True)
 def isolated(monkeypatch):
-    """main() resets SIGINT to the default when it ends and reads the environment: keep both to this test."""
-    handler = signal.getsignal(signal.SIGINT)
+    """main() reads the environment: keep it to this test."""
     for name in ("NO_COLOR", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
         monkeypatch.delenv(name, raising=False)
-    yield
-    signal.signal(signal.SIGINT, handler)
 
 
 @pytest.fixture
