@@ -20,7 +20,7 @@ Install-ContainerImage -Name microsoft/aspnet -AllTags | Format-Table
 
 Step 'Objects, not text: filter, sort and pick properties'
 Get-ContainerImage -Name 'microsoft/*' | Where-Object Size -gt 1KB | Sort-Object Created |
-    Select-Object Repository, Tag, Id, Os, Architecture, @{ n = 'SizeMB'; e = { [math]::Round($_.Size / 1MB, 2) } } | Format-Table
+    Select-Object Repository, Tag, Id, Os, Architecture, Size | Format-Table -AutoSize
 
 Step 'Installing again downloads nothing (-Force asks the registry for a newer image)'
 Install-ContainerImage -Name microsoft/nanoserver -Verbose | Format-Table
