@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 
 log = logging.getLogger("containerimage")
 
@@ -36,11 +37,16 @@ class PlatformCache(dict):
         self.path = path
         self._loaded = path is None
         self._dirty = False
+        self._lock = threading.Lock()  # listings run concurrently: one reads the file, the others wait for it
 
     def load(self):
-        if self._loaded:
-            return self
-        self._loaded = True
+        with self._lock:
+            if not self._loaded:
+                self._loaded = True
+                self._read()
+        return self
+
+    def _read(self):
         try:
             with open(self.path, encoding="utf-8") as f:
                 entries = json.load(f)
@@ -50,7 +56,6 @@ class PlatformCache(dict):
             pass
         except (OSError, ValueError) as exc:
             log.warning("ignoring the platform cache %s: %s", self.path, exc)
-        return self
 
     def add(self, image_id, platform):
         self[image_id] = platform
@@ -58,10 +63,11 @@ class PlatformCache(dict):
 
     def save(self):
         """Write the file atomically (a reader never sees half of it) if anything was added."""
-        if not self._dirty or self.path is None:
-            return
-        self._dirty = False
-        entries = dict(list(self.items())[-MAX_ENTRIES:])
+        with self._lock:
+            if not self._dirty or self.path is None:
+                return
+            self._dirty = False
+            entries = dict(list(self.items())[-MAX_ENTRIES:])
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".platforms-")

@@ -133,14 +133,14 @@ function Get-ReadyBackend {
     # The session's backend, ready for a request: started (or started anew, when it died or the
     # environment it was started with changed) and past its handshake. Else an ErrorRecord.
     $backend = $script:Backend
-    if ($backend -and $backend.Process.HasExited) {
-        Write-Verbose "ContainerImage: $(Get-BackendError $backend); starting a new one"
-        Stop-Backend -Backend $backend
-        $backend = $null
-    } elseif ($backend -and $backend.Environment -ne (Get-BackendEnvironment)) {
-        Write-Verbose 'ContainerImage: the environment changed (DOCKER_*, CONTAINERIMAGE_*); starting a new backend'
-        Stop-Backend -Backend $backend
-        $backend = $null
+    if ($backend) {
+        $stale = if ($backend.Process.HasExited) { Get-BackendError $backend }
+                 elseif ($backend.Environment -ne (Get-BackendEnvironment)) { 'the environment changed (DOCKER_*, CONTAINERIMAGE_*)' }
+        if ($stale) {
+            Write-Verbose "ContainerImage: $stale; starting a new backend"
+            Stop-Backend -Backend $backend
+            $backend = $null
+        }
     }
     if (-not $backend) {
         $backend = Start-BackendProcess
@@ -159,12 +159,11 @@ function Stop-Backend {
     param([hashtable] $Backend = $script:Backend)
     if ($script:Backend -eq $Backend) { $script:Backend = $null }
     if (-not $Backend) { return }
-    $backend = $Backend
-    try { $backend.Writer.Dispose() } catch { Write-Debug "closing the backend's stdin: $_" }
-    if (-not $backend.Process.WaitForExit(3000)) {
-        try { $backend.Process.Kill() } catch { Write-Debug "killing the backend: $_" }
+    try { $Backend.Writer.Dispose() } catch { Write-Debug "closing the backend's stdin: $_" }
+    if (-not $Backend.Process.WaitForExit(3000)) {
+        try { $Backend.Process.Kill() } catch { Write-Debug "killing the backend: $_" }
     }
-    $backend.Process.Dispose()
+    $Backend.Process.Dispose()
 }
 
 function Get-BackendError {
