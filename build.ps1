@@ -20,7 +20,13 @@ param(
     [string[]] $Task = 'Test',
 
     # Demo only: use the engine the environment names instead of a private one.
-    [switch] $UseCurrentEngine
+    [switch] $UseCurrentEngine,
+
+    # Test only: run just these pytest paths (relative to the root; none: all of tests/python) ...
+    [string[]] $PytestPath,
+
+    # ... and just these Pester files (none: all of tests/powershell).
+    [string[]] $PesterPath
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -40,21 +46,25 @@ function Invoke-InSandbox {
     # Runs this script's task again inside a private engine and registries, unless already inside one.
     param([string] $Name, [string[]] $SandboxArguments = @())
     if ($env:CONTAINERIMAGE_SANDBOX) { return $false }
+    $taskArguments = @('-Task', $Name)
+    if ($PytestPath) { $taskArguments += '-PytestPath', ($PytestPath -join ',') }
+    if ($PesterPath) { $taskArguments += '-PesterPath', ($PesterPath -join ',') }
     Invoke-Native $python (@((Join-Path $root 'tools/sandbox.py'), 'run') + $SandboxArguments +
-        @("--", (Get-Command pwsh).Source, '-NoProfile', '-File', $PSCommandPath, '-Task', $Name))
+        @("--", (Get-Command pwsh).Source, '-NoProfile', '-File', $PSCommandPath) + $taskArguments)
     return $true
 }
 
 function Invoke-TestTask {
     if (Invoke-InSandbox 'Test') { return }
     Write-Host "== pytest" -ForegroundColor Cyan
-    & $python -m pytest (Join-Path $root 'tests/python') -q -p no:cacheprovider
+    $pytestPaths = if ($PytestPath) { $PytestPath -split ',' | ForEach-Object { Join-Path $root $_ } } else { Join-Path $root 'tests/python' }
+    & $python -m pytest @pytestPaths -q -p no:cacheprovider
     $pytestExit = $LASTEXITCODE
 
     Write-Host "== Pester" -ForegroundColor Cyan
     Import-Module $pesterManifest -MinimumVersion 5.7 -ErrorAction Stop
     $configuration = New-PesterConfiguration
-    $configuration.Run.Path = Join-Path $root 'tests/powershell'
+    $configuration.Run.Path = if ($PesterPath) { $PesterPath -split ',' | ForEach-Object { Join-Path $root $_ } } else { Join-Path $root 'tests/powershell' }
     $configuration.Run.PassThru = $true
     $configuration.Output.Verbosity = 'Detailed'
     $pester = Invoke-Pester -Configuration $configuration

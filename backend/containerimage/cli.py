@@ -31,6 +31,8 @@ class ExitStatus(IntEnum):
     UNAUTHORIZED = 5
     REGISTRY_UNAVAILABLE = 6
     CONFLICT = 7
+    EXISTS = 8
+    INVALID_DATA = 9
     CANCELLED = 130
 
 
@@ -40,6 +42,8 @@ _EXIT_BY_KIND = {
     "Unauthorized": ExitStatus.UNAUTHORIZED,
     "RegistryUnavailable": ExitStatus.REGISTRY_UNAVAILABLE,
     "Conflict": ExitStatus.CONFLICT,
+    "AlreadyExists": ExitStatus.EXISTS,
+    "InvalidData": ExitStatus.INVALID_DATA,
     "InvalidReference": ExitStatus.USAGE,
     "InvalidParams": ExitStatus.USAGE,
     "Cancelled": ExitStatus.CANCELLED,

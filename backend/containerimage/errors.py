@@ -72,6 +72,14 @@ class RegistryUnavailable(BackendError):
     code, kind = -32006, "RegistryUnavailable"
 
 
+class AlreadyExists(BackendError):
+    code, kind = -32007, "AlreadyExists"  # e.g. a file that is not overwritten without force
+
+
+class InvalidData(BackendError):
+    code, kind = -32008, "InvalidData"  # e.g. a corrupt archive, a malformed config file
+
+
 class Cancelled(BackendError):
     code, kind = -32800, "Cancelled"  # LSP's RequestCancelled
 

@@ -10,8 +10,18 @@
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('ContainerImage.Format.ps1xml')
     FunctionsToExport    = @(
+        'Add-ContainerImageTag'
+        'Connect-ContainerRegistry'
+        'Disconnect-ContainerRegistry'
+        'Find-ContainerImage'
         'Get-ContainerImage'
+        'Get-ContainerImageHistory'
+        'Import-ContainerImage'
         'Install-ContainerImage'
+        'New-ContainerImage'
+        'Publish-ContainerImage'
+        'Remove-ContainerImage'
+        'Save-ContainerImage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -2,14 +2,19 @@
 
 An operation is a plain function `(ctx, **params) -> dict`. Its signature is the method's params
 (checked against the type hints before it runs) and it raises errors.BackendError subclasses, or lets
-docker SDK errors through for errors.translate.
+docker SDK errors through for errors.translate. Each module lists its own methods in a METHODS dict.
 """
 
-from . import images, system
+from . import archive, commit, history, images, push, registry, remove, search, system
 
 METHODS = {
-    "handshake": system.handshake,
-    "ping": system.ping,
-    "image.list": images.list_images,
-    "image.pull": images.pull_image,
+    **system.METHODS,
+    **images.METHODS,
+    **remove.METHODS,
+    **commit.METHODS,
+    **history.METHODS,
+    **registry.METHODS,
+    **push.METHODS,
+    **search.METHODS,
+    **archive.METHODS,
 }

@@ -265,3 +265,9 @@ def _layer_progress(ctx, event, last_sent):
         return
     last_sent[layer] = (text, now)
     ctx.progress(id=layer, status=text, current=detail.get("current"), total=detail.get("total"))
+
+
+METHODS = {
+    "image.list": list_images,
+    "image.pull": pull_image,
+}

@@ -34,3 +34,9 @@ def handshake(ctx):
 
 def ping(ctx):
     return {}
+
+
+METHODS = {
+    "handshake": handshake,
+    "ping": ping,
+}

@@ -1,0 +1,3 @@
+"""Image archives: save images to a tar file (image.save), load one back (image.load)."""
+
+METHODS = {}

@@ -1,0 +1,3 @@
+"""New images and names from existing ones: commit a container (image.commit), tag an image (image.tag)."""
+
+METHODS = {}

@@ -1,0 +1,3 @@
+"""An image's layers, newest first (image.history), like docker history."""
+
+METHODS = {}

@@ -1,0 +1,3 @@
+"""Pushing an image to its registry, with per-layer progress (image.push)."""
+
+METHODS = {}

@@ -1,0 +1,3 @@
+"""Logging in to and out of registries (registry.login, registry.logout), stored where the docker CLI keeps them."""
+
+METHODS = {}
