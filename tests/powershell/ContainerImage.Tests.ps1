@@ -186,3 +186,44 @@ Describe 'The backend process' {
         }
     }
 }
+
+Describe 'Tab completion' {
+    BeforeAll {
+        function Get-Completion([string] $Line) { (TabExpansion2 -inputScript $Line -cursorColumn $Line.Length).CompletionMatches }
+    }
+
+    It 'completes local image names for every parameter that names an image' {
+        Install-ContainerImage -Name microsoft/nanoserver | Out-Null
+        foreach ($command in 'Remove-ContainerImage', 'Get-ContainerImageHistory', 'Add-ContainerImageTag', 'Publish-ContainerImage', 'Save-ContainerImage') {
+            (Get-Completion "$command -Name microsoft/nan").CompletionText | Should -Contain 'microsoft/nanoserver:latest' -Because $command
+        }
+        (Get-Completion 'Get-ContainerImage -ChildOf microsoft/nan').CompletionText | Should -Contain 'microsoft/nanoserver'
+    }
+
+    It 'completes containers, stopped ones too, by name and id for New-ContainerImage -Container' {
+        $name = 'complete-me-' + [guid]::NewGuid().ToString('n').Substring(0, 6)
+        $id = Invoke-Docker create --network none --name $name microsoft/nanoserver
+        try {
+            $matches = Get-Completion "New-ContainerImage -Container complete-me-"
+            $matches.CompletionText | Should -Contain $name
+            (Get-Completion "New-ContainerImage -Container $($id.Substring(0, 6))").CompletionText | Should -Contain $id.Substring(0, 12)
+            Get-Completion 'New-ContainerImage -Container no-such-container-' | Should -BeNullOrEmpty
+        } finally {
+            Invoke-Docker rm -f $name | Out-Null
+        }
+    }
+
+    It 'completes the registries named in the docker config for -Registry' {
+        $saved = $env:DOCKER_CONFIG
+        $env:DOCKER_CONFIG = (New-Item -ItemType Directory (Join-Path $TestDrive 'completion-config')).FullName
+        try {
+            Set-Content (Join-Path $env:DOCKER_CONFIG 'config.json') '{"auths": {"registry.example.com:5000": {}}, "credHelpers": {"other.example.com": "test"}}'
+            foreach ($command in 'Connect-ContainerRegistry', 'Disconnect-ContainerRegistry', 'Find-ContainerImage') {
+                (Get-Completion "$command -Registry registry.ex").CompletionText | Should -Be 'registry.example.com:5000' -Because $command
+            }
+            (Get-Completion 'Find-ContainerImage -Registry other').CompletionText | Should -Be 'other.example.com'
+        } finally {
+            $env:DOCKER_CONFIG = $saved
+        }
+    }
+}

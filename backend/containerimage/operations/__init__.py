@@ -5,12 +5,13 @@ An operation is a plain function `(ctx, **params) -> dict`. Its signature is the
 docker SDK errors through for errors.translate. Each module lists its own methods in a METHODS dict.
 """
 
-from . import archive, commit, history, images, push, registry, remove, search, system
+from . import archive, commit, containers, history, images, push, registry, remove, search, system
 
 METHODS = {
     **system.METHODS,
     **images.METHODS,
     **remove.METHODS,
+    **containers.METHODS,
     **commit.METHODS,
     **history.METHODS,
     **registry.METHODS,

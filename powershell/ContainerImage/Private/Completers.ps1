@@ -1,19 +1,68 @@
-function Register-ContainerImageCompleter {
-    # Tab completion of local image names (repository and repository:tag) for every -Name that takes one.
-    $completer = {
-        param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
-        $word = ($wordToComplete -replace "^['`"]|['`"]$", '')
-        $result = Invoke-Backend -Method image.list -Params @{ name = @("$word*") }
-        if ($result -is [System.Management.Automation.ErrorRecord]) { return }   # no completion beats an error while typing
-        $rows = $result.images
-        $names = foreach ($row in $rows) {
-            if ($row.Repository) { $row.Repository; if ($row.Tag) { "$($row.Repository):$($row.Tag)" } }
-        }
-        $names | Sort-Object -Unique | ForEach-Object {
-            [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+# Tab completion: local image names for every parameter that names an image, containers for
+# New-ContainerImage -Container, and the registries the user has logged in to for -Registry.
+# A completer never shows an error while the user types: on any failure it offers nothing.
+
+function New-CompletionResult {
+    param([string[]] $Text, [string] $WordToComplete)
+    $word = $WordToComplete -replace "^['`"]|['`"]$", ''
+    foreach ($item in $Text | Sort-Object -Unique) {
+        if ($item -and $item.StartsWith($word, [System.StringComparison]::OrdinalIgnoreCase)) {
+            $quoted = if ($item -match '[\s''"`$]') { "'" + ($item -replace "'", "''") + "'" } else { $item }
+            [System.Management.Automation.CompletionResult]::new($quoted, $item, 'ParameterValue', $item)
         }
     }
-    foreach ($command in 'Get-ContainerImage', 'Install-ContainerImage') {
-        Register-ArgumentCompleter -CommandName $command -ParameterName Name -ScriptBlock $completer
+}
+
+function Get-DockerConfigRegistry {
+    # The registries named in Docker's config.json (where docker login and Connect-ContainerRegistry
+    # store logins): read directly, as completion must be quick.
+    $folder = if ($env:DOCKER_CONFIG) { $env:DOCKER_CONFIG } else { [System.IO.Path]::Combine($HOME, '.docker') }
+    $path = [System.IO.Path]::Combine($folder, 'config.json')
+    if (-not [System.IO.File]::Exists($path)) { return }
+    try { $config = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json } catch { return }
+    foreach ($section in 'auths', 'credHelpers') {
+        if ($config.PSObject.Properties[$section]) { $config.$section.PSObject.Properties.Name }
+    }
+}
+
+function Register-ContainerImageCompleter {
+    $imageCompleter = {
+        param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+        $word = $wordToComplete -replace "^['`"]|['`"]$", ''
+        $result = Invoke-Backend -Method image.list -Params @{ name = @("$word*") }
+        if ($result -is [System.Management.Automation.ErrorRecord]) { return }
+        $names = foreach ($row in $result.images) {
+            if ($row.Repository) { $row.Repository; if ($row.Tag) { "$($row.Repository):$($row.Tag)" } }
+        }
+        New-CompletionResult -Text $names -WordToComplete $wordToComplete
+    }
+    $imageParameters = @{
+        'Get-ContainerImage'        = 'Name', 'ChildOf'
+        'Install-ContainerImage'    = , 'Name'
+        'Remove-ContainerImage'     = , 'Name'
+        'Get-ContainerImageHistory' = , 'Name'
+        'Add-ContainerImageTag'     = , 'Name'
+        'Publish-ContainerImage'    = , 'Name'
+        'Save-ContainerImage'       = , 'Name'
+    }
+    foreach ($command in $imageParameters.Keys) {
+        foreach ($parameter in $imageParameters[$command]) {
+            Register-ArgumentCompleter -CommandName $command -ParameterName $parameter -ScriptBlock $imageCompleter
+        }
+    }
+
+    Register-ArgumentCompleter -CommandName New-ContainerImage -ParameterName Container -ScriptBlock {
+        param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+        $result = Invoke-Backend -Method container.list
+        if ($result -is [System.Management.Automation.ErrorRecord]) { return }
+        New-CompletionResult -Text ($result.containers | ForEach-Object { $_.Name; $_.Id }) -WordToComplete $wordToComplete
+    }
+
+    $registryCompleter = {
+        param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+        New-CompletionResult -Text (Get-DockerConfigRegistry) -WordToComplete $wordToComplete
+    }
+    foreach ($command in 'Connect-ContainerRegistry', 'Disconnect-ContainerRegistry', 'Find-ContainerImage') {
+        Register-ArgumentCompleter -CommandName $command -ParameterName Registry -ScriptBlock $registryCompleter
     }
 }
