@@ -1,0 +1,121 @@
+function New-ContainerImage {
+    <#
+    .SYNOPSIS
+    Creates a container image from a container's changes (like docker commit).
+
+    .DESCRIPTION
+    New-ContainerImage makes a new image of a container: the container's image plus what changed in its
+    file system, named repository:tag (tag latest when none is given), and outputs the new image as a
+    ContainerImage.Image object, the same object Get-ContainerImage gives for it. A name the engine
+    already has moves to the new image (the old image keeps its id and other names).
+
+    The name is checked before the engine is asked: a malformed name is an InvalidArgument error and
+    nothing is created. A container that does not exist is ObjectNotFound, naming it. A -Change
+    instruction the engine refuses is InvalidArgument, with the engine's reason.
+
+    A running container is paused while it is copied, so the image is consistent; -NoPause copies it
+    while it runs.
+
+    .PARAMETER Container
+    The id (or unique id prefix) or name of the container. Accepts pipeline input by value and by
+    property name (ContainerId, Id, Names), so objects from
+    docker ps -a --format '{{json .}}' | ConvertFrom-Json can be piped.
+
+    .PARAMETER Name
+    The new image's repository, e.g. myapp or registry.example.com:5000/team/app, optionally with
+    :tag. Repository names are lowercase; typed in capitals they are taken lowercase.
+
+    .PARAMETER Tag
+    The new image's tag (default: latest), when -Name carries none.
+
+    .PARAMETER Message
+    A commit message, kept as the image's top layer Comment (see Get-ContainerImageHistory).
+
+    .PARAMETER Author
+    The author recorded in the image, e.g. 'Jane Doe <jane@example.com>'.
+
+    .PARAMETER Change
+    Dockerfile instructions applied to the new image's configuration, one per string: CMD, ENTRYPOINT,
+    ENV, EXPOSE, HEALTHCHECK, LABEL, ONBUILD, STOPSIGNAL, USER, VOLUME, WORKDIR.
+
+    .PARAMETER NoPause
+    Do not pause a running container while its image is made.
+
+    .EXAMPLE
+    docker create --network none --name web microsoft/aspnet
+    New-ContainerImage -Container web -Name test/web -Tag v1 -Message 'IIS configured'
+
+    REPOSITORY  TAG  IMAGE ID      CREATED                 SIZE
+    test/web    v1   5c1b3a7d9e02  Less than a minute ago  1.98MB
+
+    Makes the image test/web:v1 of the container web (the seed guide's "Create new image").
+
+    .EXAMPLE
+    New-ContainerImage web -Name test/web:v2 -Change 'CMD ["/bin/sh"]', 'LABEL stage=test' -Author 'Jane Doe'
+
+    Makes an image with a default command and a label set, and its author recorded.
+
+    .EXAMPLE
+    docker ps -a --filter 'ancestor=microsoft/aspnet' --format '{{json .}}' | ConvertFrom-Json |
+        Select-Object -First 1 | New-ContainerImage -Name test/web:snapshot -NoPause
+
+    Binds the container from docker's own output and commits it without pausing it.
+
+    .INPUTS
+    System.String, or objects with a ContainerId, Id or Names property.
+
+    .OUTPUTS
+    ContainerImage.Image. See Get-ContainerImage for the properties.
+
+    .LINK
+    Get-ContainerImageHistory
+
+    .LINK
+    Add-ContainerImageTag
+
+    .LINK
+    Get-ContainerImage
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType('ContainerImage.Image')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('ContainerId', 'Id', 'Names')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Container,
+
+        [Parameter(Mandatory, Position = 1)]
+        [Alias('Repository')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Name,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $Tag,
+
+        [string] $Message,
+
+        [string] $Author,
+
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Change,
+
+        [switch] $NoPause
+    )
+    process {
+        $shown = if ($Tag) { "${Name}:$Tag" } else { $Name }
+        if (-not $PSCmdlet.ShouldProcess("container $Container", "Create image $shown")) { return }
+        $params = @{ container = $Container; name = $Name; pause = -not $NoPause }
+        if ($Tag) { $params.tag = $Tag }
+        if ($PSBoundParameters.ContainsKey('Message')) { $params.message = $Message }
+        if ($PSBoundParameters.ContainsKey('Author')) { $params.author = $Author }
+        if ($Change) { $params.changes = $Change }
+        $result = Invoke-Backend -Method image.commit -Params $params
+        if ($result -is [System.Management.Automation.ErrorRecord]) {
+            $PSCmdlet.WriteError($result)
+            return
+        }
+        Write-Verbose "Container $Container committed as $shown ($($result.id))"
+        Add-ContainerImageType $result.images
+        $PSCmdlet.WriteObject($result.images, $true)
+    }
+}
