@@ -1,0 +1,85 @@
+function Import-ContainerImage {
+    <#
+    .SYNOPSIS
+    Loads container images from tar archives (like docker load) onto the Docker engine.
+
+    .DESCRIPTION
+    Import-ContainerImage sends each archive (as written by Save-ContainerImage or docker save; gzip,
+    bzip2 and xz compressed ones too) to the engine, which loads its images with their tags, and outputs
+    the loaded images as ContainerImage.Image objects. The file is streamed, not read into memory.
+
+    A file that is not an image archive (random bytes, a truncated archive, an empty file) is an
+    InvalidData error naming the file, and adds no image. A file that does not exist is ObjectNotFound;
+    a folder is InvalidArgument. With several files, one failure does not stop the others. Loading a tag
+    that is already on the engine moves the tag to the archive's image, as docker load does.
+
+    .PARAMETER Path
+    Archive files; wildcards allowed (a pattern that matches nothing imports nothing). Relative paths are
+    relative to the current PowerShell location. Accepts pipeline input by value and by property name.
+
+    .PARAMETER LiteralPath
+    Archive files, taken literally (no wildcards). Bound from the pipeline by property name (PSPath,
+    FullName), so the output of Get-ChildItem or Save-ContainerImage can be piped.
+
+    .EXAMPLE
+    Import-ContainerImage -Path ./nanoserver.tar
+
+    REPOSITORY           TAG     IMAGE ID      CREATED        SIZE
+    microsoft/nanoserver latest  1b94586c1a52  2 minutes ago  1.98MB
+
+    Loads the images of one archive.
+
+    .EXAMPLE
+    Get-ChildItem ./images -Filter *.tar | Import-ContainerImage -ErrorAction Continue
+
+    Loads every archive of a folder; one that is corrupt is reported and the others are still loaded.
+
+    .EXAMPLE
+    Import-ContainerImage -Path 'backup-*.tar' -WhatIf
+
+    Shows which archives would be loaded.
+
+    .INPUTS
+    System.String, or objects with a Path, PSPath or FullName property (such as System.IO.FileInfo).
+
+    .OUTPUTS
+    ContainerImage.Image. See Get-ContainerImage for the properties. An image the archive holds without
+    a tag is output with Repository and Tag $null.
+
+    .LINK
+    Save-ContainerImage
+
+    .LINK
+    Get-ContainerImage
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', DefaultParameterSetName = 'Path')]
+    [OutputType('ContainerImage.Image')]
+    param(
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Path', ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [SupportsWildcards()]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Path,
+
+        [Parameter(Mandatory, ParameterSetName = 'LiteralPath', ValueFromPipelineByPropertyName)]
+        [Alias('PSPath', 'FullName', 'LP')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $LiteralPath
+    )
+    process {
+        $literal = $PSCmdlet.ParameterSetName -eq 'LiteralPath'
+        foreach ($item in $(if ($literal) { $LiteralPath } else { $Path })) {
+            foreach ($file in (Resolve-FileSystemPath -Path $item -SessionState $PSCmdlet.SessionState -Literal:$literal)) {
+                if ($file -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($file); continue }
+                if (-not $PSCmdlet.ShouldProcess($file, 'Import container images')) { continue }
+                $result = Invoke-Backend -Method image.load -Params @{ path = $file } -Activity "Importing $file"
+                if ($result -is [System.Management.Automation.ErrorRecord]) {
+                    $PSCmdlet.WriteError($result)
+                    continue
+                }
+                Write-Verbose "${file}: loaded $(@($result.loaded) -join ', ')"
+                Add-ContainerImageType $result.images
+                $PSCmdlet.WriteObject($result.images, $true)
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+function Save-ContainerImage {
+    <#
+    .SYNOPSIS
+    Saves container images into one tar archive (like docker save), to copy them to an engine without a registry.
+
+    .DESCRIPTION
+    Save-ContainerImage writes the images named by -Name, with their layers, tags and history, into one
+    tar archive at -Path, the format docker save writes and Import-ContainerImage (or docker load) reads.
+    Images from the pipeline (names, or Get-ContainerImage objects) all go into the one archive. It
+    outputs the archive as a System.IO.FileInfo.
+
+    Everything is checked before any file is created: a malformed name (InvalidArgument), an image that
+    is not on the engine (ObjectNotFound, naming it), a folder that does not exist (ObjectNotFound,
+    naming it), a path that is a folder (InvalidArgument), an existing file without -Force
+    (ResourceExists; the file is left as it is). The archive is written to a temporary file beside the
+    target and renamed into place only once complete, so a failure or Ctrl+C leaves no file, and a file
+    replaced with -Force is never half-overwritten. These errors are terminating: there is one archive.
+
+    .PARAMETER Name
+    Images to save: repository:tag, repository@digest, or an image id. A repository without a tag saves
+    every tag of it, as docker save does. Accepts pipeline input by value and by property name (Name,
+    Repository), so Get-ContainerImage output can be piped.
+
+    .PARAMETER Tag
+    A tag to add to each name (bound from the pipeline by property name, with Repository, from
+    Get-ContainerImage objects).
+
+    .PARAMETER Path
+    The archive file to write. Relative paths are relative to the current PowerShell location; ~ and
+    PowerShell drives work. Taken literally (no wildcards). Its folder must exist.
+
+    .PARAMETER Force
+    Replace the file at -Path if it exists.
+
+    .EXAMPLE
+    Save-ContainerImage -Name microsoft/nanoserver -Path nanoserver.tar
+
+        Directory: /home/me
+
+    UnixMode         User Group         LastWriteTime         Size Name
+    --------         ---- -----         -------------         ---- ----
+    -rw-r--r--       me   me          11/27/2026 05:30     2138624 nanoserver.tar
+
+    Saves every tag of microsoft/nanoserver into nanoserver.tar in the current location.
+
+    .EXAMPLE
+    Get-ContainerImage -Name 'microsoft/*' | Save-ContainerImage -Path ~/microsoft.tar -Force
+
+    Saves all of Microsoft's images that are on the engine into one archive, replacing an older one.
+
+    .EXAMPLE
+    Save-ContainerImage microsoft/aspnet:nanoserver ./aspnet.tar | Import-ContainerImage
+
+    Saves an image and loads the archive back (Import-ContainerImage takes the FileInfo from the pipeline).
+
+    .INPUTS
+    System.String, or objects with Name/Repository and Tag properties (such as Get-ContainerImage output).
+
+    .OUTPUTS
+    System.IO.FileInfo. The archive written.
+
+    .LINK
+    Import-ContainerImage
+
+    .LINK
+    Get-ContainerImage
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType([System.IO.FileInfo])]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('Repository')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Name,
+
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [AllowNull()]
+        [AllowEmptyString()]
+        [string] $Tag,
+
+        [Parameter(Mandatory, Position = 1)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Path,
+
+        [switch] $Force
+    )
+    begin {
+        $names = [System.Collections.Generic.List[string]]::new()
+    }
+    process {
+        # Gather the whole pipeline: every image goes into the one archive.
+        foreach ($item in $Name) { $names.Add($(if ($Tag) { "${item}:$Tag" } else { $item })) }
+    }
+    end {
+        if (-not $names.Count) { return }   # every pipeline object failed to bind: already reported
+        $target = @(Resolve-FileSystemPath -Path $Path -SessionState $PSCmdlet.SessionState -Literal)[0]
+        if ($target -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($target) }
+        $shown = $names -join ', '
+        $action = if ($Force -and [System.IO.File]::Exists($target)) { "Replace the file with an archive of $shown" }
+                  else { "Save $shown into a new archive" }
+        if (-not $PSCmdlet.ShouldProcess($target, $action)) { return }
+
+        $params = @{ name = $names.ToArray(); path = $target; force = [bool]$Force }
+        $result = Invoke-Backend -Method image.save -Params $params -Activity "Saving $shown"
+        if ($result -is [System.Management.Automation.ErrorRecord]) {
+            if ($result.FullyQualifiedErrorId -eq 'ContainerImage.AlreadyExists') {
+                $result.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($result.Exception.Message)
+                $result.ErrorDetails.RecommendedAction = 'Use -Force to replace it, or give another -Path.'
+            }
+            $PSCmdlet.ThrowTerminatingError($result)
+        }
+        Write-Verbose "Saved $($result.names -join ', ') to $($result.path) ($($result.size) bytes)"
+        $PSCmdlet.WriteObject((Get-Item -LiteralPath $result.path))
+    }
+}

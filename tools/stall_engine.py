@@ -1,0 +1,138 @@
+"""A Docker engine that never finishes a save: for testing Ctrl+C in the middle of one, without timing.
+
+It listens on a unix socket and passes every connection through to the real engine byte for byte,
+except the answer to GET /images/get (docker save), of which it passes the first STALL_AFTER bytes and
+then nothing more until the client hangs up. So a save through it always gets as far as writing the
+start of the archive, and would then wait for ever; a test can cancel it at leisure and then see the
+client hang up (`stalled` drops back to 0).
+
+    python3 tools/stall_engine.py --engine unix:///path/docker.sock   (prints the DOCKER_HOST to use;
+                                                                       runs until its stdin closes)
+
+As a module: `with StallEngine("unix:///path/docker.sock") as stall: ... stall.host, stall.stalled`.
+"""
+
+import argparse
+import os
+import re
+import socket
+import socketserver
+import sys
+import tempfile
+import threading
+
+STALL_AFTER = 256 * 1024  # bytes of the save's answer (headers included) passed before it stalls
+_SAVE_REQUEST = re.compile(rb"^GET /(?:v[0-9.]+/)?images/(?:get\?|[^ ]+/get[ ?])", re.M)
+
+
+class StallEngine(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+
+    def __init__(self, engine_host):
+        if not engine_host.startswith("unix://"):
+            raise ValueError(f"only a unix socket engine can be put behind the stall: {engine_host}")
+        self.engine_socket = engine_host[len("unix://"):]
+        # In the sandbox's folder when there is one, so that it goes with the sandbox whatever happens.
+        self._folder = tempfile.mkdtemp(prefix="stall-engine-", dir=os.environ.get("CONTAINERIMAGE_SANDBOX"))
+        self.stalled = 0  # answers to a save being held back right now
+        self.lock = threading.Lock()
+        super().__init__(os.path.join(self._folder, "docker.sock"), _Connection)
+
+    @property
+    def host(self):
+        return f"unix://{self.server_address}"
+
+    def start(self):
+        threading.Thread(target=self.serve_forever, name="stall-engine", daemon=True).start()
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.shutdown()
+        self.server_close()
+        for name in os.listdir(self._folder):
+            os.unlink(os.path.join(self._folder, name))
+        os.rmdir(self._folder)
+
+    def count(self, delta):
+        with self.lock:
+            self.stalled += delta
+
+
+class _Connection(socketserver.BaseRequestHandler):
+    """One client connection and its own connection to the engine. Requests on a connection come one
+    after another (a client reads an answer to its end before it sends the next request), so when a save
+    request goes up, every byte coming down after it belongs to the save's answer."""
+
+    def handle(self):
+        self.upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.upstream.connect(self.server.engine_socket)
+        self.sent_down = 0
+        self.limit = None  # when a save is under way: how many bytes down in all may pass
+        self.client_gone = threading.Event()
+        down = threading.Thread(target=self._down, daemon=True)
+        down.start()
+        try:
+            while True:
+                data = self.request.recv(65536)
+                if not data:
+                    break
+                if _SAVE_REQUEST.search(data):
+                    self.limit = self.sent_down + STALL_AFTER
+                self.upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self.client_gone.set()
+            _close(self.upstream)
+            down.join(timeout=10)
+
+    def _down(self):
+        try:
+            while True:
+                data = self.upstream.recv(65536)
+                if not data:
+                    break
+                if self.limit is not None and self.sent_down + len(data) >= self.limit:
+                    data = data[:self.limit - self.sent_down]
+                    self.request.sendall(data)
+                    self.sent_down += len(data)
+                    self._stall()
+                    return
+                self.request.sendall(data)
+                self.sent_down += len(data)
+        except OSError:
+            pass
+        finally:
+            _close(self.request)
+
+    def _stall(self):
+        """Send nothing more, and wait for the client to hang up."""
+        self.server.count(+1)
+        try:
+            self.client_gone.wait()
+        finally:
+            self.server.count(-1)
+
+
+def _close(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", default=os.environ.get("DOCKER_HOST"), help="the real engine (unix://...)")
+    args = parser.parse_args()
+    with StallEngine(args.engine) as stall:
+        print(stall.host, flush=True)
+        sys.stdin.read()  # until stdin closes: the caller's way to stop it and have it clean up
+
+
+if __name__ == "__main__":
+    main()
