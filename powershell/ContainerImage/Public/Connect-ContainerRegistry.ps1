@@ -1,0 +1,88 @@
+function Connect-ContainerRegistry {
+    <#
+    .SYNOPSIS
+    Logs in to a container registry (like docker login), for Install-ContainerImage, Publish-ContainerImage and docker.
+
+    .DESCRIPTION
+    Connect-ContainerRegistry checks the credentials with the registry, through the Docker engine exactly
+    as docker login does, and only then stores them where the docker CLI keeps its logins: config.json in
+    $env:DOCKER_CONFIG (default ~/.docker), or the credential helper that file names (credsStore, or
+    credHelpers for this registry). So docker and this module share logins both ways: a login made here
+    is used by docker pull and docker push, and one made with docker login is used here.
+
+    A wrong user name or password is an AuthenticationError and changes nothing on disk; a registry that
+    cannot be reached is a ConnectionError naming it. The password is sent to the backend inside the
+    protocol message: it never appears on a command line, in a log, in an error or in -Verbose output.
+    Writes to config.json replace the file atomically and keep every other setting in it.
+
+    .PARAMETER Registry
+    The registry, host[:port] (e.g. registry.example.com:5000; a URL is taken by its host). Default:
+    Docker Hub, stored under https://index.docker.io/v1/ as docker login stores it. Accepts pipeline input
+    by value and by property name (Registry, ServerAddress).
+
+    .PARAMETER Credential
+    The user name and password (or access token). When not given, PowerShell asks for them.
+
+    .EXAMPLE
+    Connect-ContainerRegistry -Registry registry.example.com:5000 -Credential (Get-Credential)
+
+    REGISTRY                   USERNAME  STORE
+    registry.example.com:5000  jane      config.json
+
+    Logs in to a private registry; docker push to it works too from now on.
+
+    .EXAMPLE
+    $credential = [pscredential]::new('ciuser', (Read-Host -AsSecureString 'Password'))
+    Connect-ContainerRegistry $env:CONTAINERIMAGE_TEST_REGISTRY -Credential $credential -Verbose
+
+    Logs in with a credential made in a script (the password read without echo).
+
+    .EXAMPLE
+    Connect-ContainerRegistry -Credential jane
+
+    Logs in to Docker Hub as jane; PowerShell asks for the password.
+
+    .INPUTS
+    System.String, or objects with a Registry property (such as Connect-ContainerRegistry output).
+
+    .OUTPUTS
+    ContainerImage.RegistryLogin. Properties: Registry (the key in config.json), UserName, Store
+    ('config.json', or the name of the credential helper that keeps the password).
+
+    .LINK
+    Disconnect-ContainerRegistry
+
+    .LINK
+    Publish-ContainerImage
+
+    .LINK
+    Install-ContainerImage
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low')]
+    [OutputType('ContainerImage.RegistryLogin')]
+    param(
+        [Parameter(Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('ServerAddress')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Registry,
+
+        [Parameter(Mandatory)]
+        [System.Management.Automation.PSCredential]
+        [System.Management.Automation.Credential()]
+        $Credential
+    )
+    process {
+        $shown = if ($Registry) { $Registry } else { 'Docker Hub' }
+        if (-not $PSCmdlet.ShouldProcess($shown, "Log in as $($Credential.UserName)")) { return }
+        $params = @{ username = $Credential.UserName; password = $Credential.GetNetworkCredential().Password }
+        if ($Registry) { $params.registry = $Registry }
+        $result = Invoke-Backend -Method registry.login -Params $params
+        if ($result -is [System.Management.Automation.ErrorRecord]) {
+            $PSCmdlet.WriteError($result)
+            return
+        }
+        Write-Verbose "Logged in to $($result.Registry) as $($result.UserName); the login is kept in $($result.Store)."
+        Add-ContainerImageType $result -TypeName 'ContainerImage.RegistryLogin'
+        $PSCmdlet.WriteObject($result)
+    }
+}

@@ -1,0 +1,122 @@
+function Publish-ContainerImage {
+    <#
+    .SYNOPSIS
+    Publishes (pushes) container images to their registry (like docker push).
+
+    .DESCRIPTION
+    Publish-ContainerImage pushes an image from the Docker engine to the registry its name says
+    (registry.example.com:5000/team/app goes to registry.example.com:5000; a name without a registry goes
+    to Docker Hub), showing progress per layer, and outputs what the registry now holds: a
+    ContainerImage.PushResult with the pushed name, tag and digest. Name an image for a registry first
+    with Add-ContainerImageTag.
+
+    The login comes from Connect-ContainerRegistry (or docker login), or from -Credential for this push
+    only. Each failure names its cause: an image that is not on the engine (ObjectNotFound; no registry is
+    contacted), no or wrong credentials (AuthenticationError, saying to run Connect-ContainerRegistry), a
+    registry that cannot be reached (ConnectionError naming it), a malformed name (InvalidArgument). With
+    several images, one failure does not stop the others. Ctrl+C stops the push.
+
+    .PARAMETER Name
+    The image to push, [registry/]repository[:tag] (tag latest when none), as it is named on the engine.
+
+    .PARAMETER Tag
+    The tag to push, when -Name gives none.
+
+    .PARAMETER InputObject
+    Images to push, from the pipeline: ContainerImage.Image objects (such as Get-ContainerImage output,
+    pushed by their Repository and Tag) or strings (names, as -Name).
+
+    .PARAMETER AllTags
+    Push every tag the engine has of the repository.
+
+    .PARAMETER Credential
+    Credentials for the registry, for this push only (nothing is stored). Without it, the login stored by
+    Connect-ContainerRegistry or docker login is used. The password is sent to the backend inside the
+    protocol message, never on a command line.
+
+    .EXAMPLE
+    Add-ContainerImageTag -Name microsoft/aspnet -Tag "$env:CONTAINERIMAGE_TEST_REGISTRY/username/containername"
+    Publish-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_REGISTRY/username/containername"
+
+    NAME                                    TAG     DIGEST                                                                   SIZE
+    127.0.0.1:5000/username/containername   latest  sha256:6f32af58e5bb2c2777e2acd8f682ad9a7daff82dcc90f3040b9419a0d84f5c11  1.98MB
+
+    The seed's "docker push username/containername", to a private registry.
+
+    .EXAMPLE
+    Get-ContainerImage -Name 'registry.example.com:5000/team/*' | Publish-ContainerImage -Credential (Get-Credential)
+
+    Pushes every tagged image of the team's repositories, with credentials for this push only.
+
+    .EXAMPLE
+    Publish-ContainerImage registry.example.com:5000/team/app -AllTags -WhatIf
+
+    Shows what would be pushed.
+
+    .INPUTS
+    ContainerImage.Image (Repository and Tag are pushed), or System.String (a name).
+
+    .OUTPUTS
+    ContainerImage.PushResult. Properties: Name (the repository, with its registry), Tag, Digest (the
+    registry's manifest digest: "$($_.Name)@$($_.Digest)" pins exactly this image), Registry (host[:port],
+    docker.io for Docker Hub), Size (the image's size in bytes, as Get-ContainerImage shows it).
+
+    .LINK
+    Connect-ContainerRegistry
+
+    .LINK
+    Add-ContainerImageTag
+
+    .LINK
+    Install-ContainerImage
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium', DefaultParameterSetName = 'Name')]
+    [OutputType('ContainerImage.PushResult')]
+    param(
+        [Parameter(Mandatory, Position = 0, ParameterSetName = 'Name')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Name,
+
+        [Parameter(ParameterSetName = 'Name')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Tag,
+
+        [Parameter(Mandatory, ValueFromPipeline, ParameterSetName = 'InputObject')]
+        [ValidateNotNull()]
+        [psobject[]] $InputObject,
+
+        [switch] $AllTags,
+
+        [System.Management.Automation.PSCredential]
+        [System.Management.Automation.Credential()]
+        $Credential = [System.Management.Automation.PSCredential]::Empty
+    )
+    process {
+        $items = if ($PSCmdlet.ParameterSetName -eq 'Name') { $Name } else { $InputObject }
+        foreach ($item in $items) {
+            $target = Get-PublishName $item -AllTags:$AllTags
+            if ($target -is [System.Management.Automation.ErrorRecord]) {
+                $PSCmdlet.WriteError($target)
+                continue
+            }
+            $shown = if ($AllTags) { "$target (all tags)" } elseif ($Tag) { "${target}:$Tag" } else { $target }
+            if (-not $PSCmdlet.ShouldProcess($shown, 'Publish container image')) { continue }
+            $params = @{ name = $target; all_tags = [bool]$AllTags }
+            if ($Tag) { $params.tag = $Tag }
+            if ($Credential -ne [System.Management.Automation.PSCredential]::Empty) {
+                $params.auth = @{ username = $Credential.UserName; password = $Credential.GetNetworkCredential().Password }
+            }
+            $result = Invoke-Backend -Method image.push -Params $params -Activity "Publishing $shown"
+            if ($result -is [System.Management.Automation.ErrorRecord]) {
+                if ($result.CategoryInfo.Category -eq 'AuthenticationError') {
+                    $result = Add-LoginAdvice $result -Name $target -CredentialGiven:($Credential -ne [System.Management.Automation.PSCredential]::Empty)
+                }
+                $PSCmdlet.WriteError($result)
+                continue
+            }
+            foreach ($row in $result.pushed) { Write-Verbose "Pushed $($row.Name):$($row.Tag) as $($row.Digest)" }
+            Add-ContainerImageType $result.pushed -TypeName 'ContainerImage.PushResult'
+            $PSCmdlet.WriteObject($result.pushed, $true)
+        }
+    }
+}
