@@ -57,7 +57,7 @@ function Invoke-InSandbox {
 function Invoke-TestTask {
     if (Invoke-InSandbox 'Test') { return }
     Write-Host "== pytest" -ForegroundColor Cyan
-    $pytestPaths = if ($PytestPath) { $PytestPath -split ',' | ForEach-Object { Join-Path $root $_ } } else { Join-Path $root 'tests/python' }
+    $pytestPaths = @(if ($PytestPath) { $PytestPath -split ',' | ForEach-Object { Join-Path $root $_ } } else { Join-Path $root 'tests/python' })
     & $python -m pytest @pytestPaths -q -p no:cacheprovider
     $pytestExit = $LASTEXITCODE
 

@@ -1,12 +1,14 @@
 <#
 .SYNOPSIS
-The seed's image workflow, cmdlet by cmdlet, against the engine DOCKER_HOST names
-(build.ps1 -Task Demo runs it inside a private engine and registries).
+The seed's image workflow ("Windows Container Images"), cmdlet by cmdlet, against the engine DOCKER_HOST
+names (build.ps1 -Task Demo runs it inside a private engine and registries).
 #>
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../powershell/ContainerImage') -Force
 
 function Step([string] $Text) { Write-Host "`n>>> $Text" -ForegroundColor Cyan }
+$sandbox = [bool]$env:CONTAINERIMAGE_TEST_REGISTRY
+$container = 'demo-iis-' + [guid]::NewGuid().ToString('n').Substring(0, 6)
 
 Step 'Install the base images (progress per layer while it downloads)'
 Install-ContainerImage -Name microsoft/windowsservercore, microsoft/nanoserver | Format-Table
@@ -22,6 +24,25 @@ Step 'Objects, not text: filter, sort and pick properties'
 Get-ContainerImage -Name 'microsoft/*' | Where-Object Size -gt 1KB | Sort-Object Created |
     Select-Object Repository, Tag, Id, Os, Architecture, Size | Format-Table -AutoSize
 
+Step 'Which images are built on microsoft/windowsservercore'
+Get-ContainerImage -ChildOf microsoft/windowsservercore | Format-Table
+
+Step 'Create a new image from a container (the guide installs IIS in it; a file stands in here)'
+docker run --network none --name $container microsoft/windowsservercore sh -c 'echo iis > /iis.txt'
+New-ContainerImage -Container $container -Name windowsservercoreiis -Message 'IIS installed' | Format-Table
+
+Step 'Its history: one layer on top of the base image'
+Get-ContainerImageHistory -Name windowsservercoreiis | Format-Table
+
+Step 'Removal is refused while a container, even a stopped one, uses the image'
+Remove-ContainerImage -Name windowsservercoreiis -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
+Write-Host ("{0}: {1}" -f $refused[0].CategoryInfo.Category, $refused[0].Exception.Message) -ForegroundColor Yellow
+docker rm $container | Out-Null
+Remove-ContainerImage -Name windowsservercoreiis -Confirm:$false -PassThru | Format-Table
+
+Step 'What a prune of unused images would remove (-WhatIf)'
+Remove-ContainerImage -Unused -WhatIf
+
 Step 'Installing again downloads nothing (-Force asks the registry for a newer image)'
 Install-ContainerImage -Name microsoft/nanoserver -Verbose | Format-Table
 
@@ -33,13 +54,33 @@ foreach ($failure in $failures) {
 }
 Write-Host "Still installed: $($images.Repository -join ', ')"
 
-if ($env:CONTAINERIMAGE_TEST_REGISTRY) {
-    Step "Install from the authenticated registry $env:CONTAINERIMAGE_TEST_REGISTRY with a credential"
+if ($sandbox) {
+    $registry = $env:CONTAINERIMAGE_TEST_REGISTRY
+    Step "Search: Docker Hub is out of reach here, so the mirror's catalog ($env:CONTAINERIMAGE_TEST_MIRROR)"
+    Find-ContainerImage -Term microsoft -Registry $env:CONTAINERIMAGE_TEST_MIRROR -ListTags | Format-Table
+
+    Step "Log in to $registry, tag and push username/containername"
+    # A login of the demo's own: the sandbox's docker config is private to this run.
     $credential = [pscredential]::new($env:CONTAINERIMAGE_TEST_USER, (ConvertTo-SecureString $env:CONTAINERIMAGE_TEST_PASSWORD -AsPlainText -Force))
-    Install-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_REGISTRY/private/busybox:1.0" -Credential $credential | Format-Table
+    Connect-ContainerRegistry -Registry $registry -Credential $credential | Format-Table
+    Add-ContainerImageTag -Name microsoft/aspnet -Tag "$registry/username/containername" | Format-Table
+    Publish-ContainerImage -Name "$registry/username/containername" | Format-Table
+
+    Step 'Remove it locally and install it back'
+    Remove-ContainerImage -Name "$registry/username/containername" -Confirm:$false
+    Install-ContainerImage -Name "$registry/username/containername" | Format-Table
+    Disconnect-ContainerRegistry -Registry $registry
+
+    Step 'Save images to an archive and load them back'
+    $archive = Join-Path ([System.IO.Path]::GetTempPath()) "$container.tar"
+    Save-ContainerImage -Name microsoft/nanoserver, microsoft/aspnet:nanoserver -Path $archive | Format-Table Name, Length
+    Remove-ContainerImage -Name microsoft/aspnet:nanoserver -Confirm:$false
+    Import-ContainerImage -Path $archive | Format-Table
+    Remove-Item $archive
 }
 
-Step 'The same backend as a human CLI: containerimage images'
+Step 'The same backend as a human CLI: containerimage images, history'
 $python = if ($env:CONTAINERIMAGE_PYTHON) { $env:CONTAINERIMAGE_PYTHON } else { 'python3' }
 $env:PYTHONPATH = (Resolve-Path (Join-Path $PSScriptRoot '../backend')).ProviderPath
 & $python -m containerimage images 'microsoft/*'
+& $python -m containerimage history microsoft/aspnet

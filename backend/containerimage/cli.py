@@ -3,6 +3,19 @@
   containerimage serve              the backend: JSON-RPC on stdin/stdout (see server.py)
   containerimage images [NAME...]   list images, like `docker images`
   containerimage pull NAME          pull an image, with progress
+  containerimage login [SERVER] [-u USER] [--password-stdin]   log in to a registry, like `docker login`
+  containerimage logout [SERVER]    remove a stored login, like `docker logout`
+  containerimage push NAME [--all-tags]   push an image to its registry, with progress
+  containerimage save NAME... [-o FILE] [--force]   save images to a tar archive, like `docker save`
+  containerimage load [-i FILE]     load images from a tar archive, like `docker load`
+  containerimage commit CONTAINER [NAME[:TAG]] [-m MSG] [-a AUTHOR] [-c INSTRUCTION]... [--no-pause]
+                                    create an image from a container, like `docker commit`
+  containerimage tag SOURCE TARGET...   give an image other names, like `docker tag`
+  containerimage history NAME [--no-trunc]   an image's layers, like `docker history`
+  containerimage rmi NAME... [-f] [--no-prune]   remove images, like `docker rmi`, never one a container
+  containerimage search [TERM] [-r REGISTRY]... [-t]   search Docker Hub like `docker search`, or a registry's catalog
+                                    depends on unless -f
+  containerimage prune [--unused] [--label L]... [--dry-run] [-f]   remove dangling (or unused) images
 
 The human commands print colour (colorama) only when writing to a terminal, plain text when piped.
 Exit codes are ExitStatus: scripts can tell "not found" from "engine down" from "wrong password".
@@ -10,6 +23,7 @@ Exit codes are ExitStatus: scripts can tell "not found" from "engine down" from 
 
 import argparse
 import calendar
+import getpass
 import logging
 import os
 import sys
@@ -18,7 +32,12 @@ from enum import IntEnum
 
 from . import __version__, errors
 from .engine import Engine
-from .operations import METHODS, images
+from .operations import METHODS, archive, images
+from .operations import commit, history
+from .operations import search
+from .credentials import config_path
+from .operations import push, registry
+from .operations import remove
 from .server import Context, Server
 
 
@@ -120,12 +139,16 @@ def cmd_images(args, term):
     return ExitStatus.NOT_FOUND if result["errors"] else ExitStatus.SUCCESS
 
 
-def cmd_pull(args, term):
+def layer_lines(term):
+    """Progress of a pull or push: a line on stderr for each layer's status."""
     def progress(fields):
         total = f" {fields['current']}/{fields['total']}" if fields.get("total") else ""
         term.stderr.write(f"{fields['id']}: {fields['status']}{total}\n")
+    return progress
 
-    context = Context(Engine(), progress)
+
+def cmd_pull(args, term):
+    context = Context(Engine(), layer_lines(term))
     result = images.pull_image(context, name=args.name, all_tags=args.all_tags, platform=args.platform)
     if result["digest"]:
         term.stdout.write(f"Digest: {result['digest']}\n")
@@ -134,6 +157,290 @@ def cmd_pull(args, term):
     for row in result["images"]:
         term.stdout.write(term.style(f"{row['Repository']}:{row['Tag']}", "name") + f" {row['Id']}\n")
     return ExitStatus.SUCCESS
+
+
+class ProgressLine:
+    """Progress of a save or load on one line of stderr, rewritten in place; shown only on a terminal
+    (a log or a pipe gets the result lines, not ten progress lines a second)."""
+
+    def __init__(self, term):
+        self._term = term
+        self._live = term.stderr.isatty()
+        self._width = 0
+
+    def __call__(self, fields):
+        if not self._live:
+            return
+        label = fields.get("activity") or f"Layer {fields['id']}"
+        text = f"{label}: {fields.get('status', '')}"
+        self._term.stderr.write("\r" + text.ljust(self._width))
+        self._term.stderr.flush()
+        self._width = max(self._width, len(text))
+
+    def done(self):
+        if self._width:
+            self._term.stderr.write("\r" + " " * self._width + "\r")
+            self._term.stderr.flush()
+            self._width = 0
+
+
+def cmd_save(args, term):
+    progress = ProgressLine(term)
+    context = Context(Engine(), progress)
+    try:
+        if args.output is None:
+            return _save_to_stdout(args, term, context)
+        result = archive.save_image(context, name=args.name, path=os.path.abspath(args.output), force=args.force)
+    except errors.AlreadyExists as exc:
+        raise errors.AlreadyExists(f"{exc.message} Give --force to overwrite it.", exc.target) from None
+    finally:
+        progress.done()
+    names = ", ".join(term.style(name, "name") for name in result["names"])
+    term.stdout.write(f"Saved {names} to {result['path']} ({human_size(result['size'])})\n")
+    return ExitStatus.SUCCESS
+
+
+def _save_to_stdout(args, term, context):
+    """Like docker save without -o: the archive goes to stdout, which must not be a terminal."""
+    if term.stdout.isatty():
+        raise errors.InvalidParams("Refusing to write a tar archive to a terminal: give -o FILE, or redirect "
+                                   "the output.", "stdout")
+    targets = archive.engine_names(args.name)
+    archive.check_present(context, args.name)
+    out = getattr(term.stdout, "buffer", term.stdout)
+    archive.stream_archive(context, context.engine.client(), targets, out, "standard output")
+    out.flush()
+    return ExitStatus.SUCCESS
+
+
+def cmd_load(args, term):
+    progress = ProgressLine(term)
+    context = Context(Engine(), progress)
+    try:
+        if args.input is not None:
+            loaded = archive.load_image(context, path=os.path.abspath(args.input))["loaded"]
+        else:
+            loaded = _load_from_stdin(context)
+    finally:
+        progress.done()
+    for item in loaded:
+        what = "Loaded image ID: " if item.startswith("sha256:") else "Loaded image: "
+        term.stdout.write(what + term.style(item, "name") + "\n")
+    return ExitStatus.SUCCESS
+
+
+def _load_from_stdin(context):
+    """Like docker load without -i: the archive comes from stdin, which must not be a terminal."""
+    if sys.stdin is None or sys.stdin.isatty():
+        raise errors.InvalidParams("Give -i FILE, or redirect an archive to the standard input.", "stdin")
+    body = archive.ProgressReader(context, sys.stdin.buffer, None, "standard input")
+    return archive.load_stream(context, context.engine.client(), body, "standard input")
+
+
+def cmd_commit(args, term):
+    result = commit.commit_container(Context(Engine()), container=args.container, name=args.name,
+                                     message=args.message, author=args.author, changes=args.change or None,
+                                     pause=not args.no_pause)
+    _print_named_rows(term, result["images"])
+    return ExitStatus.SUCCESS
+
+
+def cmd_tag(args, term):
+    context = Context(Engine())
+    for target in args.target:
+        _print_named_rows(term, commit.tag_image(context, name=args.source, target=target)["images"])
+    return ExitStatus.SUCCESS
+
+
+def _print_named_rows(term, rows):
+    """One line per image row, repository:tag then id, as pull prints them."""
+    for row in rows:
+        name = f"{row['Repository'] or '<none>'}:{row['Tag'] or '<none>'}"
+        term.stdout.write(term.style(name, "name") + f" {row['Id']}\n")
+
+
+HISTORY_COLUMNS = ("IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT")
+CREATED_BY_WIDTH = 45  # docker history cuts the command there, with an ellipsis
+
+
+def cmd_history(args, term):
+    rows = history.image_history(Context(Engine()), name=args.name)["history"]
+    table = [(_history_id(r, args.no_trunc), human_age(_created_epoch(r["Created"])),
+              _created_by(r["CreatedBy"], args.no_trunc), human_size(r["Size"]), r["Comment"]) for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(HISTORY_COLUMNS)]
+    line = "   ".join(c.ljust(w) for c, w in zip(HISTORY_COLUMNS, widths)).rstrip()
+    term.stdout.write(term.style(line, "header") + "\n")
+    for row in table:
+        cells = [cell.ljust(w) for cell, w in zip(row, widths)]
+        if row[0] == history.MISSING:
+            cells[0] = term.style(cells[0], "dim")
+        term.stdout.write("   ".join(cells).rstrip() + "\n")
+    return ExitStatus.SUCCESS
+
+
+def _history_id(row, no_trunc):
+    return (row["FullId"] if no_trunc else row["Id"]) or history.MISSING
+
+
+def _created_by(text, no_trunc):
+    text = text.replace("\t", " ")
+    if no_trunc or len(text) <= CREATED_BY_WIDTH:
+        return text
+    return text[:CREATED_BY_WIDTH - 1] + "\u2026"
+
+
+SEARCH_COLUMNS = ("NAME", "DESCRIPTION", "STARS", "OFFICIAL", "AUTOMATED")
+DESCRIPTION_WIDTH = 45  # docker search cuts descriptions there
+
+
+def cmd_search(args, term):
+    result = search.search(Context(Engine()), term=args.term, registry=args.registry or None, limit=args.limit,
+                           stars=args.stars, official=args.official, automated=args.automated,
+                           list_tags=args.tags)
+    for warning in result["warnings"]:
+        term.error(f"Warning: {warning}")
+    rows = result["results"]
+    if rows:  # a term that matches nothing prints nothing, not even the header
+        columns = SEARCH_COLUMNS + (("TAGS",) if args.tags else ())
+        table = [_search_cells(row, args) for row in rows]
+        widths = [max([len(c)] + [len(cells[i]) for cells in table]) for i, c in enumerate(columns)]
+        line = "   ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()
+        term.stdout.write(term.style(line, "header") + "\n")
+        for row in table:
+            cells = [cell.ljust(w) for cell, w in zip(row, widths)]
+            cells[0] = term.style(cells[0], "name")
+            term.stdout.write("   ".join(cells).rstrip() + "\n")
+    for problem in result["errors"]:
+        term.error(f"Error: {problem['message']}")
+    if result["errors"]:
+        return _EXIT_BY_KIND.get(result["errors"][0]["data"]["kind"], ExitStatus.ERROR)
+    return ExitStatus.SUCCESS
+
+
+def _search_cells(row, args):
+    description = " ".join((row["Description"] or "").split())  # one line, as docker search shows it
+    if not args.no_trunc and len(description) > DESCRIPTION_WIDTH:
+        description = description[:DESCRIPTION_WIDTH - 3] + "..."
+    stars = "" if row["Stars"] is None else str(row["Stars"])
+    cells = [row["Name"], description, stars, "[OK]" if row["Official"] else "", "[OK]" if row["Automated"] else ""]
+    if args.tags:
+        cells.append(", ".join(row["Tags"] or []))
+    return cells
+
+
+def cmd_login(args, term):
+    if args.password is not None:  # never echoed: it is a password
+        raise errors.InvalidParams("login takes no password argument (other users could read it in the process "
+                                   "list): give --password-stdin, or type it when asked.", "password")
+    username = args.username or _ask("user name", "give --username", input, "Username: ")
+    password = _password_from_stdin() if args.password_stdin else \
+        _ask("password", "give --password-stdin and the password on stdin", getpass.getpass, "Password: ")
+    result = registry.login(Context(Engine()), username=username, password=password, registry=args.server)
+    if result["Store"] == "config.json":
+        term.stderr.write(f"WARNING! The password is stored unencrypted in {config_path()}. Configure a "
+                          "credential helper (credsStore in that file) to keep it in the system's keychain.\n")
+    term.stdout.write(f"Login Succeeded ({term.style(result['UserName'], 'name')} at {result['Registry']})\n")
+    return ExitStatus.SUCCESS
+
+
+def _ask(what, otherwise, read, prompt):
+    """What the user types at a terminal; a script (stdin not a terminal) is told what to give instead."""
+    if not sys.stdin.isatty():
+        raise errors.InvalidParams(f"Cannot ask for the {what}: standard input is not a terminal; {otherwise}.", what)
+    return read(prompt)
+
+
+def _password_from_stdin():
+    """All of stdin as UTF-8, less one final line ending, as docker login --password-stdin reads it."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+def cmd_logout(args, term):
+    result = registry.logout(Context(Engine()), registry=args.server)
+    term.stdout.write(f"Removed the login for {term.style(result['Registry'], 'name')} (from {result['Store']})\n")
+    return ExitStatus.SUCCESS
+
+
+def cmd_push(args, term):
+    context = Context(Engine(), layer_lines(term))
+    try:
+        result = push.push_image(context, name=args.name, all_tags=args.all_tags)
+    except errors.Unauthorized as exc:
+        server = exc.data.get("registry")
+        login = "containerimage login" + ("" if server in (None, "docker.io") else f" {server}")
+        raise errors.Unauthorized(f"{exc.message} Log in first: {login}", exc.target, **exc.data) from None
+    for row in result["pushed"]:
+        term.stdout.write(term.style(f"{row['Name']}:{row['Tag']}", "name") + f" {row['Digest']}\n")
+    return ExitStatus.SUCCESS
+
+
+def cmd_rmi(args, term):
+    """Like docker rmi: what each name untagged and deleted; a refused name does not stop the others."""
+    context = Context(Engine())
+    status = ExitStatus.SUCCESS
+    for name in args.name:
+        try:
+            result = remove.remove_image(context, name=name, force=args.force, no_prune=args.no_prune)
+        except Exception as exc:
+            error = errors.translate(exc, name)
+            term.error(f"Error: {error.message}")
+            status = status or _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)
+            continue
+        _print_removal(term, result)
+    return status
+
+
+def _print_removal(term, result):
+    for name in result["Untagged"]:
+        term.stdout.write(f"Untagged: {term.style(name, 'name')}\n")
+    for image_id in result["Deleted"]:
+        term.stdout.write(f"Deleted: {image_id}\n")
+
+
+PRUNE_COLUMNS = ("IMAGE", "IMAGE ID", "SIZE", "WHY")
+
+
+def cmd_prune(args, term):
+    """Lists what goes, asks (unless -f), then removes exactly that; like docker image prune [-a]."""
+    context = Context(Engine())
+    options = {"unused": args.unused, "label": args.label or None}
+    plan = remove.prune_images(context, dry_run=True, **options)["images"]
+    if not plan:
+        term.stdout.write(f"No {'unused' if args.unused else 'dangling'} images to remove.\n")
+        return ExitStatus.SUCCESS
+    table = [(item["Image"], item["Id"], human_size(item["Size"]), item["Reason"]) for item in plan]
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(PRUNE_COLUMNS)]
+    term.stdout.write(term.style("   ".join(c.ljust(w) for c, w in zip(PRUNE_COLUMNS, widths)).rstrip(), "header")
+                      + "\n")
+    for row in table:
+        cells = [cell.ljust(w) for cell, w in zip(row, widths)]
+        cells[0] = term.style(cells[0], "name")
+        term.stdout.write("   ".join(cells).rstrip() + "\n")
+    if args.dry_run:
+        return ExitStatus.SUCCESS
+    if not args.force and not _confirmed(term, f"Remove these {len(plan)} images? [y/N] "):
+        term.stdout.write("Nothing removed.\n")
+        return ExitStatus.SUCCESS
+    result = remove.prune_images(context, ids=[item["FullId"] for item in plan], **options)
+    for removed in result["results"]:
+        _print_removal(term, removed)
+    for problem in result["errors"]:
+        term.error(f"Error: {problem['message']}")
+    term.stdout.write(f"Total reclaimed space: {human_size(result['SpaceReclaimed'])}\n")
+    if result["errors"]:
+        return _EXIT_BY_KIND.get(result["errors"][0]["data"]["kind"], ExitStatus.ERROR)
+    return ExitStatus.SUCCESS
+
+
+def _confirmed(term, question):
+    term.stderr.write(question)
+    term.stderr.flush()
+    answer = sys.stdin.readline()
+    if not sys.stdin.isatty():  # the answer was not echoed: end the question's line
+        term.stderr.write("\n")
+    return answer.strip().lower() in ("y", "yes")
 
 
 def parser():
@@ -152,6 +459,72 @@ def parser():
     pull_p.add_argument("-a", "--all-tags", action="store_true", help="pull every tag of the repository")
     pull_p.add_argument("--platform", help="os[/arch[/variant]]")
     pull_p.set_defaults(run=cmd_pull)
+    save_p = sub.add_parser("save", help="save images to a tar archive (to stdout unless -o)")
+    save_p.add_argument("name", nargs="+", help="repository[:tag|@digest] or image id; a repository without tag "
+                        "saves all its tags")
+    save_p.add_argument("-o", "--output", metavar="FILE", help="write the archive to FILE instead of stdout")
+    save_p.add_argument("-f", "--force", action="store_true", help="overwrite FILE if it exists")
+    save_p.set_defaults(run=cmd_save)
+    load_p = sub.add_parser("load", help="load images from a tar archive (from stdin unless -i)")
+    load_p.add_argument("-i", "--input", metavar="FILE", help="read the archive from FILE instead of stdin")
+    load_p.set_defaults(run=cmd_load)
+    commit_p = sub.add_parser("commit", help="create an image from a container's changes")
+    commit_p.add_argument("container", help="container id or name")
+    commit_p.add_argument("name", nargs="?", help="repository[:tag] of the new image (untagged when none)")
+    commit_p.add_argument("-m", "--message", help="commit message")
+    commit_p.add_argument("-a", "--author", help="author, e.g. 'Jane Doe <jane@example.com>'")
+    commit_p.add_argument("-c", "--change", action="append", metavar="INSTRUCTION",
+                          help="Dockerfile instruction to apply (CMD, ENV, LABEL, ...); repeatable")
+    commit_p.add_argument("--no-pause", action="store_true", help="do not pause the container while committing")
+    commit_p.set_defaults(run=cmd_commit)
+    tag_p = sub.add_parser("tag", help="give an image another name")
+    tag_p.add_argument("source", help="repository[:tag], repository@digest or image id")
+    tag_p.add_argument("target", nargs="+", help="repository[:tag] (an existing name moves to this image)")
+    tag_p.set_defaults(run=cmd_tag)
+    history_p = sub.add_parser("history", help="show the layers of an image")
+    history_p.add_argument("name", help="repository[:tag], repository@digest or image id")
+    history_p.add_argument("--no-trunc", action="store_true", help="do not cut ids and commands short")
+    history_p.set_defaults(run=cmd_history)
+    search_p = sub.add_parser("search", help="search Docker Hub, or a registry's catalog, for images")
+    search_p.add_argument("term", nargs="?", help="part of a name, or a wildcard pattern (a registry: optional)")
+    search_p.add_argument("-r", "--registry", action="append", metavar="HOST[:PORT]",
+                          help="search this registry's catalog instead of Docker Hub (repeatable; docker.io is Hub)")
+    search_p.add_argument("-n", "--limit", type=int, help="at most this many results per registry (default 25)")
+    search_p.add_argument("-s", "--stars", type=int, default=0, help="only results with at least this many stars")
+    search_p.add_argument("--official", action="store_true", help="only official images")
+    search_p.add_argument("--automated", action="store_true", help="only automated builds")
+    search_p.add_argument("-t", "--tags", action="store_true", help="list each repository's tags")
+    search_p.add_argument("--no-trunc", action="store_true", help="do not cut descriptions short")
+    search_p.set_defaults(run=cmd_search)
+    # No abbreviations: '--password x' must not pass for '--password-stdin' and make x the server.
+    login_p = sub.add_parser("login", help="log in to a registry (default Docker Hub), kept as docker login keeps it",
+                             allow_abbrev=False)
+    login_p.add_argument("server", nargs="?", help="registry host[:port] (default Docker Hub)")
+    login_p.add_argument("-u", "--username", help="user name (asked for when not given)")
+    login_p.add_argument("--password-stdin", action="store_true",
+                         help="read the password from stdin (else it is asked for; it is never an argument)")
+    login_p.add_argument("-p", "--password", help=argparse.SUPPRESS)  # refused, with the reason
+    login_p.set_defaults(run=cmd_login)
+    logout_p = sub.add_parser("logout", help="remove the stored login for a registry (default Docker Hub)")
+    logout_p.add_argument("server", nargs="?", help="registry host[:port] (default Docker Hub)")
+    logout_p.set_defaults(run=cmd_logout)
+    push_p = sub.add_parser("push", help="push an image to its registry, with progress")
+    push_p.add_argument("name", help="[registry/]repository[:tag] (default tag latest)")
+    push_p.add_argument("-a", "--all-tags", action="store_true", help="push every local tag of the repository")
+    push_p.set_defaults(run=cmd_push)
+    rmi_p = sub.add_parser("rmi", help="remove images; refused while a container depends on one, unless --force")
+    rmi_p.add_argument("name", nargs="+", help="repository[:tag|@digest] (default tag latest), or an image id")
+    rmi_p.add_argument("-f", "--force", action="store_true", help="remove even an image containers depend on")
+    rmi_p.add_argument("--no-prune", action="store_true", help="keep the untagged parent images")
+    rmi_p.set_defaults(run=cmd_rmi)
+    prune_p = sub.add_parser("prune", help="remove dangling images (with --unused: every image no container "
+                                           "depends on)")
+    prune_p.add_argument("-a", "--unused", action="store_true", help="every image no container depends on")
+    prune_p.add_argument("--label", action="append", help="only images with this label, key or key=value "
+                                                          "(repeat for more; all must match)")
+    prune_p.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+    prune_p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
+    prune_p.set_defaults(run=cmd_prune)
     return p
 
 

@@ -92,7 +92,7 @@ _REGISTRY_MESSAGES = [
         r"|denied: requested access|access to the resource is denied", re.I)),
     (NotFound, re.compile(
         r"manifest unknown|name unknown|not found|repository does not exist|no such image"
-        r"|no matching manifest", re.I)),
+        r"|no matching manifest|does not exist locally", re.I)),
     (RegistryUnavailable, re.compile(
         r"connection refused|no such host|dial tcp|i/o timeout|timeout exceeded|TLS handshake"
         r"|server gave HTTP response to HTTPS client|network is unreachable|connection reset"

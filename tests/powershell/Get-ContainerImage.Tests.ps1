@@ -106,6 +106,48 @@ Describe 'Get-ContainerImage' {
         }
     }
 
+    Context 'built on an image, and used by containers' {
+        BeforeAll {
+            $box = Invoke-Docker create --network none microsoft/windowsservercore /bin/true
+            $committed = Invoke-Docker commit --change 'LABEL containerimage.test=childof' $box test/getimage-child:1
+            & docker rm -f $box 2>&1 | Out-Null
+            $user = Invoke-Docker create --network none --name getimage-user test/getimage-child:1 /bin/true
+        }
+        AfterAll {
+            & docker rm -f $user 2>&1 | Out-Null
+            & docker rmi -f $committed 2>&1 | Out-Null
+        }
+
+        It 'lists with -ChildOf the images built on an image: pulled on its layers, or committed from it' {
+            $children = Get-ContainerImage -ChildOf microsoft/windowsservercore | ForEach-Object { "$($_.Repository):$($_.Tag)" }
+            $children | Should -Contain 'microsoft/aspnet:nanoserver'
+            $children | Should -Contain 'test/getimage-child:1'
+            $children | Should -Not -Contain 'microsoft/windowsservercore:latest'
+            $children | Should -Not -Contain 'microsoft/nanoserver:latest'
+            Get-ContainerImage -ChildOf microsoft/aspnet:nanoserver | Should -BeNullOrEmpty
+            (Get-ContainerImage -Name 'test/*' -ChildOf microsoft/windowsservercore).FullId | Should -Be $committed
+        }
+
+        It 'gives ObjectNotFound for a -ChildOf image that does not exist, and InvalidArgument for a malformed one' {
+            Get-ContainerImage -ChildOf test/getimage-nosuch -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $errors[0].TargetObject | Should -Be 'test/getimage-nosuch'
+            $errors[0].Exception.Message | Should -BeLike "*test/getimage-nosuch*"
+            Get-ContainerImage -ChildOf 'Bad//Name' -ErrorVariable errors -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        }
+
+        It 'tells for each image which containers use it' {
+            $image = Get-ContainerImage -Name test/getimage-child:1
+            $image.Containers | Should -Be 1
+            @($image.UsedBy).Count | Should -Be 1
+            $image.UsedBy[0].Id | Should -Be $user.Substring(0, 12)
+            $image.UsedBy[0].Name | Should -Be 'getimage-user'
+            $image.UsedBy[0].State | Should -Be 'created'
+            @((Get-ContainerImage -Name microsoft/aspnet:nanoserver).UsedBy).Count | Should -Be 0
+        }
+    }
+
     It 'shows the docker images table by default' {
         $table = Get-ContainerImage -Name microsoft/nanoserver | Out-String -Width 200
         $table | Should -Match 'REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE'

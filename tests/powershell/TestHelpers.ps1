@@ -19,7 +19,7 @@ function Remove-TestImage {
     # Removes images and the containers using them, quietly, whether or not they exist.
     param([string[]] $Name)
     foreach ($item in $Name) {
-        $ids = & docker ps -aq --filter "ancestor=$item" 2>$null
+        $ids = @(& docker ps -aq --filter "ancestor=$item" 2>$null)   # an array: splatting one string would pass its characters
         if ($ids) { & docker rm -f @ids 2>&1 | Out-Null }
         & docker rmi -f $item 2>&1 | Out-Null
     }
@@ -50,4 +50,32 @@ function Get-StalledDownload {
     # How many layer downloads the stalling registry is trickling right now.
     param([Parameter(Mandatory)] $Registry)
     (Invoke-RestMethod "http://$($Registry.Address)/_stalled").stalled
+}
+
+function New-TestCredential {
+    # A PSCredential for the sandbox's authenticated registry (its user), with its password or another.
+    param([string] $Password = $env:CONTAINERIMAGE_TEST_PASSWORD, [string] $UserName = $env:CONTAINERIMAGE_TEST_USER)
+    [pscredential]::new($UserName, (ConvertTo-SecureString $Password -AsPlainText -Force))
+}
+
+function Use-NewDockerConfig {
+    # Points DOCKER_CONFIG at a new empty folder under $TestDrive (the backend restarts for it, with the
+    # PATH of this moment); returns the path of its config.json, which does not exist yet.
+    $env:DOCKER_CONFIG = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
+    Join-Path $env:DOCKER_CONFIG 'config.json'
+}
+
+function Get-DockerConfig {
+    # The current DOCKER_CONFIG's config.json, as a hashtable.
+    Get-Content -Raw (Join-Path $env:DOCKER_CONFIG 'config.json') | ConvertFrom-Json -AsHashtable
+}
+
+function Install-CredentialHelper {
+    # tools/credential_helper.py, a real docker credential helper, as docker-credential-NAME in Folder
+    # (which the caller puts on PATH). It keeps its secrets in docker-credential-NAME.json beside itself.
+    param([Parameter(Mandatory)] [string] $Folder, [Parameter(Mandatory)] [string] $Name)
+    $path = Join-Path $Folder "docker-credential-$Name"
+    Copy-Item (Join-Path $PSScriptRoot '../../tools/credential_helper.py') $path
+    chmod +x $path
+    $path
 }

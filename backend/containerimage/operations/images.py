@@ -6,30 +6,29 @@ PowerShell object's properties as they are.
 
 import fnmatch
 import re
-import socket
+import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
-import docker.auth
 import docker.errors
 
 from .. import reference
-from ..errors import InvalidParams, NotFound, classify_message, translate
+from ..errors import InvalidParams, NotFound, translate
+from . import stream
+from .stream import PROGRESS_INTERVAL  # noqa: F401 (archive.py imports it from here)
 
 WILDCARDS = frozenset("*?[")
 INSPECT_THREADS = 8
-PROGRESS_INTERVAL = 0.1  # seconds between two progress notifications of one layer with the same status
-_LAYER_ID = re.compile(r"[0-9a-f]{12}\Z")  # the engine's short layer ids; other ids are tags or "WARNING"
 
 
 # ---------------------------------------------------------------------------------------------- list
 
 def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] = None, all: bool = False,
-                dangling: Optional[bool] = None, label: Optional[List[str]] = None):
+                dangling: Optional[bool] = None, label: Optional[List[str]] = None, child_of: Optional[str] = None):
     """Image rows, newest first. Names are references or wildcard patterns (repo, repo:tag); ids are
-    prefixes. A name or id given without wildcards that matches nothing is reported in `errors`."""
+    prefixes. A name or id given without wildcards that matches nothing is reported in `errors`.
+    child_of (a name or id) keeps only the images built on that image (see descendants)."""
     api = ctx.engine.client()
     filters = {}
     if dangling is not None:
@@ -37,10 +36,12 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
     if label:
         filters["label"] = label
     summaries = api.images(all=all, filters=filters)
-    containers = Counter(c.get("ImageID") for c in api.containers(all=True, trunc=False))
-    rows = [row for summary in summaries for row in _rows(summary, containers)]
+    users = containers_by_image(api.containers(all=True, trunc=False))
+    rows = [row for summary in summaries for row in _rows(summary, users)]
 
     problems = []
+    if child_of is not None:
+        rows = _children_rows(api, rows, child_of, problems)
     if name or id:
         matchers = []
         for pattern in name or []:
@@ -68,7 +69,22 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
     return {"images": rows, "errors": problems}
 
 
-def _rows(summary, containers):
+def containers_by_image(containers):
+    """image id -> [{Id, Name, State}] of the containers (running or not) created from that image."""
+    users = {}
+    for container in containers:
+        users.setdefault(container.get("ImageID"), []).append(container_row(container))
+    return users
+
+
+def container_row(container):
+    """A container as an image row tells it: short id, name (without the leading '/'), state."""
+    names = container.get("Names") or []
+    return {"Id": (container.get("Id") or "")[:12], "Name": names[0].lstrip("/") if names else None,
+            "State": container.get("State")}
+
+
+def _rows(summary, users):
     full_id = summary["Id"]
     digests = {}
     for repo_digest in summary.get("RepoDigests") or []:
@@ -80,7 +96,8 @@ def _rows(summary, containers):
         "Created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(summary.get("Created", 0))),
         "Size": summary.get("Size", 0),
         "Labels": summary.get("Labels") or {},
-        "Containers": containers.get(full_id, 0),
+        "Containers": len(users.get(full_id, ())),
+        "UsedBy": users.get(full_id, []),
         "ParentId": summary.get("ParentId") or None,
     }
     tags = [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"]
@@ -152,6 +169,132 @@ def _platform(api, image_id):
             "Architecture": config.get("Architecture"), "Variant": config.get("Variant")}
 
 
+# ------------------------------------------------------------------------------------ finding images
+
+_ID = re.compile(r"(?:sha256:)?[0-9a-f]{1,64}\Z")
+_NAME_AS_ID = re.compile(r"[0-9a-f]{12,64}\Z")
+_LAYERS = {}  # image id -> its RootFS layer ids; ids are content hashes, so an entry never goes stale
+_LAYERS_LOCK = threading.Lock()
+
+
+def find_image(api, name=None, id=None):
+    """(the engine's inspect of the image, what to ask the engine for it) for a reference or an id prefix.
+
+    A name without tag means :latest, as for docker. As docker does, a name that is no image but looks like
+    an id is taken as one (`docker rmi 3a2d8b1e9f04`), though only from the 12 digits listings show: a
+    shorter one could be a mistyped name that happens to start an id. "sha256:<prefix>" is always an id.
+    InvalidReference, InvalidParams (a malformed or ambiguous id) or NotFound, each naming what was given."""
+    check_image_argument(name, id)
+    if id is not None or name.strip().lower().startswith("sha256:"):
+        return _find_by_id(api, id if id is not None else name)
+    ref = reference.parse(name)
+    target = ref.repository + (f"@{ref.digest}" if ref.digest else f":{ref.tag or reference.DEFAULT_TAG}")
+    try:
+        return api.inspect_image(target), target
+    except docker.errors.NotFound:
+        if ref.tag is None and ref.digest is None and _NAME_AS_ID.match(name.strip().lower()):
+            try:
+                return _find_by_id(api, name)
+            except NotFound:
+                pass
+        looked_for = f" (looked for {target})" if target != name else ""
+        raise NotFound(f"No image '{name}' on this engine{looked_for}.", name) from None
+
+
+def check_image_argument(name=None, id=None):
+    """InvalidReference or InvalidParams for a malformed name or id, before any engine is asked."""
+    if id is None and not (isinstance(name, str) and name.strip().lower().startswith("sha256:")):
+        reference.parse(name)
+        return
+    text = id if id is not None else name
+    if not isinstance(text, str) or not _ID.match(text.strip().lower()):
+        raise InvalidParams(f"'{text}' is not an image id (hexadecimal digits, optionally after 'sha256:').", text)
+
+
+def _find_by_id(api, text):
+    prefix = text.strip().lower()
+    full = prefix if prefix.startswith("sha256:") else f"sha256:{prefix}"
+    try:
+        config = api.inspect_image(full)
+        return config, config["Id"]
+    except docker.errors.NotFound:
+        # The engine says "no such image" for an ambiguous prefix too: tell the two apart.
+        matches = [i for i in api.images(all=True, quiet=True) if i.startswith(full)]
+        if len(matches) > 1:
+            shown = ", ".join(m.split(":", 1)[-1][:12] for m in matches[:5])
+            raise InvalidParams(f"The id '{text}' is ambiguous: {len(matches)} images start with it ({shown}"
+                                f"{', ...' if len(matches) > 5 else ''}). Give more digits.", text) from None
+        raise NotFound(f"No image with id '{text}' on this engine.", text) from None
+
+
+def _children_rows(api, rows, child_of, problems):
+    """The rows of images built on child_of; for a child_of that cannot be found, none, and the error."""
+    try:
+        base, _ = find_image(api, name=child_of)
+    except (NotFound, InvalidParams, reference.InvalidReference) as exc:
+        problems.append(exc.to_dict())
+        return []
+    wanted = descendants(api, base, {row["FullId"] for row in rows if row["Size"] >= base.get("Size", 0)})
+    return [row for row in rows if row["FullId"] in wanted]
+
+
+def descendants(api, base, candidates):
+    """The ids among candidates of the images built on base: those whose layers extend base's (a strict
+    prefix: how pulled images relate, as they carry no parent id), or with base among their parents (what
+    docker commit and docker build record, even when no layer was added).
+
+    Each candidate's layers come from an inspect (kept: ids are content hashes), so only the candidates
+    are inspected; an image built on base is never smaller than base, which the caller may use to narrow
+    them down."""
+    base_id = base["Id"]
+    base_layers = tuple(base.get("RootFS", {}).get("Layers") or ())
+    parents = {s["Id"]: s.get("ParentId") or None for s in api.images(all=True)}
+    candidates = set(candidates) - {base_id}
+    layers = _layers_of(api, candidates)
+    found = set()
+    for image_id in candidates:
+        mine = layers.get(image_id)
+        if mine is not None and len(mine) > len(base_layers) and mine[:len(base_layers)] == base_layers:
+            found.add(image_id)
+        elif _has_ancestor(parents, image_id, base_id):
+            found.add(image_id)
+    return found
+
+
+def _has_ancestor(parents, image_id, ancestor):
+    seen = set()
+    parent = parents.get(image_id)
+    while parent and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        parent = parents.get(parent)
+    return False
+
+
+def _layers_of(api, image_ids):
+    """image id -> tuple of its layer ids, for those still on the engine."""
+    with _LAYERS_LOCK:
+        known = {i: _LAYERS[i] for i in image_ids if i in _LAYERS}
+    missing = [i for i in image_ids if i not in known]
+    if missing:
+        with ThreadPoolExecutor(max_workers=min(INSPECT_THREADS, len(missing))) as pool:
+            for image_id, found in zip(missing, pool.map(lambda i: _inspect_layers(api, i), missing)):
+                if found is not None:
+                    known[image_id] = found
+        with _LAYERS_LOCK:
+            _LAYERS.update((i, known[i]) for i in missing if i in known)
+    return known
+
+
+def _inspect_layers(api, image_id):
+    try:
+        config = api.inspect_image(image_id)
+    except docker.errors.NotFound:  # removed since it was listed
+        return None
+    return tuple(config.get("RootFS", {}).get("Layers") or ())
+
+
 # ---------------------------------------------------------------------------------------------- pull
 
 def pull_image(ctx, name: str, tag: Optional[str] = None, all_tags: bool = False, platform: Optional[str] = None,
@@ -178,13 +321,10 @@ def pull_image(ctx, name: str, tag: Optional[str] = None, all_tags: bool = False
     if platform:
         params["platform"] = platform
     try:
-        response = api._post(api._url("/images/create"), params=params, headers=_auth_header(api, ref, auth),
-                             stream=True, timeout=None)
-        ctx.on_cancel(lambda: _abort(response))
-        api._raise_for_status(response)
+        response = stream.post(ctx, api, api._url("/images/create"), params, stream.auth_header(api, ref, auth))
         digest, status = _follow_pull(ctx, api, response, target)
     except Exception as exc:
-        raise _pull_error(translate(exc, target), ref, target) from exc
+        raise stream.frame_error(translate(exc, target), ref, target, _PULL_MESSAGES) from exc
     ctx.check_cancelled()
     return {"images": _pulled_rows(ctx, ref, tag, all_tags), "digest": digest, "status": status}
 
@@ -203,68 +343,17 @@ _PULL_MESSAGES = {
 }
 
 
-def _pull_error(error, ref, target):
-    """The engine's words about a failed pull, framed to say which image and which registry."""
-    template = _PULL_MESSAGES.get(error.kind)
-    if template is None:
-        return error
-    registry = "Docker Hub" if ref.domain is None else ref.domain
-    return type(error)(template.format(target=target, registry=registry, message=error.message.rstrip(".")),
-                       target, registry=ref.registry)
-
-
-def _abort(response):
-    """End a streaming response now, from any thread: shutting the socket down wakes a read blocked on it
-    (closing alone does not), and the engine, seeing its client gone, abandons the pull."""
-    try:
-        response.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)
-    except (AttributeError, OSError):  # already closed, or a transport without a socket (npipe)
-        pass
-    response.close()
-
-
-def _auth_header(api, ref, auth):
-    registry, _ = docker.auth.resolve_repository_name(ref.repository)
-    if auth:
-        config = {"username": auth.get("username"), "password": auth.get("password"), "serveraddress": registry}
-        return {"X-Registry-Auth": docker.auth.encode_header(config)}
-    api.reload_config()  # logins made since the backend started count too
-    header = docker.auth.get_config_header(api, registry)
-    return {"X-Registry-Auth": header} if header else {}
-
-
 def _follow_pull(ctx, api, response, target):
-    """Read the engine's event stream to its end: progress per layer, the first error raised."""
-    digest = status = None
-    last_sent = {}
-    try:
-        for event in api._stream_helper(response, decode=True):
-            ctx.check_cancelled()
-            if event.get("error") or event.get("errorDetail"):
-                message = event.get("error") or event["errorDetail"].get("message", "")
-                raise classify_message(message, target)
-            text = event.get("status") or ""
-            if text.startswith("Digest: "):
-                digest = text[len("Digest: "):]
-            elif text.startswith("Status: "):
-                status = text[len("Status: "):]
-            elif _LAYER_ID.match(event.get("id") or ""):
-                _layer_progress(ctx, event, last_sent)
-    except Exception:
-        ctx.check_cancelled()  # a read broken by our own cancel is a cancellation, not a failure
-        raise
-    return digest, status
+    """(digest, status) from the engine's pull stream; layer events become progress."""
+    found = {}
 
-
-def _layer_progress(ctx, event, last_sent):
-    layer, text = event["id"], event.get("status", "")
-    detail = event.get("progressDetail") or {}
-    now = time.monotonic()
-    previous = last_sent.get(layer)
-    if previous and previous[0] == text and now - previous[1] < PROGRESS_INTERVAL:
-        return
-    last_sent[layer] = (text, now)
-    ctx.progress(id=layer, status=text, current=detail.get("current"), total=detail.get("total"))
+    def note(event):
+        text = event.get("status") or ""
+        for prefix, key in (("Digest: ", "digest"), ("Status: ", "status")):
+            if text.startswith(prefix):
+                found[key] = text[len(prefix):]
+    stream.follow(ctx, api, response, target, note)
+    return found.get("digest"), found.get("status")
 
 
 METHODS = {

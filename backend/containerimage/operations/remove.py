@@ -1,3 +1,313 @@
-"""Removing images: one by one with dependency protection (image.remove), and pruning (image.prune)."""
+"""Removing images: one by one with dependency protection (image.remove), and pruning (image.prune).
 
-METHODS = {}
+The seed's rule: an image cannot be removed while any container, even a stopped one, depends on it, that is
+runs it or runs an image built on it (docker commit, docker build). The engine alone refuses only for a
+container of that very image, and names just the first one; so the dependents are found first, with the
+engine's `ancestor` container filter, and a refusal names every one of them. As docker does, removing one
+tag of an image that has others only untags it, whoever uses the image. Force removes anyway (the engine
+still never deletes the image of a running container: asked by name, it then only untags it).
+
+Space reclaimed: among what it deleted, the engine names the layers it freed (their chain ids); each is
+sized from the image's history, read before the removal.
+
+Pruning computes its plan itself (what the engine's prune would take, but where an image a container
+depends on is never touched), so that a dry run lists exactly what a real run removes; the real run then
+removes those images one by one, children before parents, each without force.
+"""
+
+import hashlib
+import time
+from typing import List, Optional
+
+import docker.errors
+
+from .. import reference
+from ..errors import Conflict, InvalidParams, translate
+from . import images
+
+
+# -------------------------------------------------------------------------------------------- remove
+
+def remove_image(ctx, name: Optional[str] = None, id: Optional[str] = None, tag: Optional[str] = None,
+                 force: bool = False, no_prune: bool = False, dry_run: bool = False):
+    """Remove an image, or only untag it when the reference given is one of several.
+
+    name is a reference (a name without tag means :latest) or, as for docker, an id; id is an id prefix.
+    The result: Image (as given), Id, FullId, Untagged and Deleted (image ids) as the engine reports them,
+    SpaceReclaimed (bytes). With dry_run nothing is removed and the result says what would be: Action
+    ("Untag" or "Delete"), Untagged, and Containers (the dependents that force overrides). A refusal is
+    a Conflict naming every dependent container, in a dry run too."""
+    if (name is None) == (id is None):
+        raise InvalidParams("Give the name or the id of the image to remove (one of them).", name or id)
+    if tag is not None:
+        if name is None:
+            raise InvalidParams("A tag goes with a name, not with an id.", tag)
+        name = _with_tag(name, tag)
+    shown = name if name is not None else id
+    images.check_image_argument(name, id)
+    api = ctx.engine.client()
+    config, target = images.find_image(api, name=name, id=id)
+    plan = _plan(api, config, target, shown, force)
+    if dry_run:
+        return plan
+    sizes = _layer_sizes(api, config)
+    try:
+        records = api.remove_image(target, force=force, noprune=no_prune)
+    except docker.errors.APIError as exc:
+        raise _refused(translate(exc, shown), shown, config) from exc
+    return _result(shown, config, records, sizes)
+
+
+def _with_tag(name, tag):
+    ref = reference.parse(name)
+    reference.parse(f"{ref.repository}:{tag}")  # validates the tag
+    if ref.digest or (ref.tag and ref.tag != tag):
+        raise InvalidParams(f"'{name}' already names {'a digest' if ref.digest else f'tag {ref.tag!r}'} but tag "
+                            f"'{tag}' was also given.", name)
+    return f"{ref.repository}:{tag}"
+
+
+def _plan(api, config, target, shown, force):
+    """What removing target does: untag only, or delete (refused, unless forced, while containers depend)."""
+    full_id = config["Id"]
+    tags, digests = _refs(config.get("RepoTags")), _refs(config.get("RepoDigests"))
+    if target == full_id:
+        # By id the engine removes every reference, but refuses an image of several repositories unless forced.
+        if not force and not _single_reference(tags, digests):
+            raise Conflict(f"The image {_short(full_id)} has several names ({', '.join(tags + digests)}): remove "
+                           "them by name (each only untags while others remain), or force the removal to remove "
+                           "them all.", shown, image=full_id)
+        untagged, action = tags + digests, "Delete"
+    else:
+        untagged = _untagged_by(target, tags, digests)
+        action = "Untag" if [r for r in tags + digests if r not in untagged] else "Delete"
+    containers = dependents(api, full_id) if action == "Delete" else []
+    if containers and not force:
+        raise Conflict(_busy_message(shown, full_id, containers), shown, image=full_id, containers=containers)
+    return {"Image": shown, "Id": _short(full_id), "FullId": full_id, "Action": action, "Untagged": untagged,
+            "Containers": containers}
+
+
+def dependents(api, image_id):
+    """The containers, running or not, of the image or of any image built on it (parent chain)."""
+    return [dict(images.container_row(c), Image=c.get("Image"), ImageId=c.get("ImageID"))
+            for c in api.containers(all=True, trunc=False, filters={"ancestor": image_id})]
+
+
+def _busy_message(shown, image_id, containers):
+    described = []
+    for c in containers:
+        text = f"{c['Id']} '{c['Name']}' ({c['State']}"
+        if c["ImageId"] != image_id:  # the engine shows the name the container was created with, or an id
+            shown_image = _short(c["Image"]) if (c["Image"] or "").startswith("sha256:") else c["Image"]
+            text += f", of the image {shown_image} built on it"
+        described.append(text + ")")
+    many = len(containers) > 1
+    return (f"The image '{shown}' ({_short(image_id)}) cannot be removed: {len(containers)} "
+            f"container{'s' if many else ''} depend{'' if many else 's'} on it: {'; '.join(described)}. "
+            f"Remove {'them' if many else 'it'} first, or force the removal.")
+
+
+def _refs(values):
+    return [v for v in values or [] if v not in ("<none>:<none>", "<none>@<none>")]
+
+
+def _repository(ref):
+    return ref.rpartition("@")[0] if "@" in ref else reference.split_pattern(ref)[0]
+
+
+def _untagged_by(target, tags, digests):
+    """The references removing target takes away: the engine drops a repository's digests with its last tag."""
+    if "@" in target:
+        return [target]
+    repository = _repository(target)
+    if any(_repository(t) == repository for t in tags if t != target):
+        return [target]
+    return [target] + [d for d in digests if _repository(d) == repository]
+
+
+def _single_reference(tags, digests):
+    """The engine's rule for removing by id without force: at most one tag, digests of its repository only."""
+    if len(tags) + len(digests) <= 1:
+        return True
+    if len(tags) > 1:
+        return False
+    repositories = {_repository(d) for d in digests}
+    return len(repositories) == 1 and _repository((tags or digests)[0]) in repositories
+
+
+def _refused(error, shown, config):
+    """The engine's conflict (a running container, child images), framed to name the image."""
+    if error.kind != "Conflict":
+        return error
+    reason = error.message.rpartition(" - ")[2] if " - " in error.message else error.message
+    return Conflict(f"The image '{shown}' ({_short(config['Id'])}) cannot be removed: {reason}.", shown,
+                    image=config["Id"])
+
+
+def _result(shown, config, records, sizes):
+    untagged = [r["Untagged"] for r in records if "Untagged" in r]
+    deleted = [r["Deleted"] for r in records if "Deleted" in r]
+    return {"Image": shown, "Id": _short(config["Id"]), "FullId": config["Id"], "Untagged": untagged,
+            "Deleted": [d for d in deleted if d not in sizes],  # the others are layers
+            "SpaceReclaimed": sum(sizes[d] for d in deleted if d in sizes)}
+
+
+def _short(image_id):
+    return image_id.split(":", 1)[-1][:12]
+
+
+# ------------------------------------------------------------------------------------------- layers
+
+def _layer_sizes(api, config):
+    """chain id -> size in bytes of each of the image's layers (its parents' are a prefix of them)."""
+    layers = (config.get("RootFS") or {}).get("Layers") or []
+    if not layers:
+        return {}
+    try:
+        history = api.history(config["Id"])
+    except docker.errors.APIError:  # no history: the layers are still told apart, only not weighed
+        history = []
+    sizes = _sizes_per_layer([entry.get("Size") or 0 for entry in reversed(history)], len(layers))
+    return dict(zip(chain_ids(layers), sizes))
+
+
+def _sizes_per_layer(entry_sizes, count):
+    """The history has one entry per layer, oldest first, plus entries of steps that added none (size 0).
+    When there are more entries than layers, the empty ones are dropped; a layer that weighs nothing
+    cannot be told from them, so the weighed ones are taken as the topmost layers."""
+    if len(entry_sizes) == count:
+        return entry_sizes
+    weighed = [s for s in entry_sizes if s > 0][-count:]
+    return [0] * (count - len(weighed)) + weighed
+
+
+def chain_ids(layers):
+    """The engine's ids of a layer stack: each layer's chain id digests the chain below it and its diff id."""
+    chains = []
+    for layer in layers:
+        chains.append(layer if not chains else
+                      "sha256:" + hashlib.sha256(f"{chains[-1]} {layer}".encode("ascii")).hexdigest())
+    return chains
+
+
+# --------------------------------------------------------------------------------------------- prune
+
+def prune_images(ctx, unused: bool = False, label: Optional[List[str]] = None, dry_run: bool = False,
+                 ids: Optional[List[str]] = None):
+    """Remove the dangling images (untagged, no image built on them), or with unused every image no
+    container depends on; with label, only those with these labels ("key" or "key=value", all must match).
+    Untagged parents left with no child go too. No image a container depends on is ever removed.
+
+    dry_run: {"images": the plan}, children before parents, each {Image, Id, FullId, Tags, Digests, Size,
+    Created, Reason}. Else {"results": a removal result per image, "errors": [...], "SpaceReclaimed"}; with
+    ids (full ids from a plan), only those, each still checked: one no longer in the plan is an error."""
+    api = ctx.engine.client()
+    plan = _prune_plan(api, unused, label or [])
+    if dry_run:
+        return {"images": plan}
+    problems = []
+    if ids is not None:
+        planned, chosen = {item["FullId"] for item in plan}, set(ids)
+        for image_id in ids:
+            if image_id not in planned:
+                problems.append(Conflict(f"The image {_short(image_id)} was not removed: it is no longer "
+                                         f"{'unused' if unused else 'dangling'} (or no longer on the engine).",
+                                         _short(image_id), image=image_id).to_dict())
+        plan = [item for item in plan if item["FullId"] in chosen]
+    results = []
+    for item in plan:
+        ctx.check_cancelled()
+        try:
+            results.append(_prune_one(api, item))
+        except Exception as exc:  # one image that fails does not stop the others
+            error = translate(exc, item["Image"])
+            if isinstance(exc, docker.errors.APIError):
+                error = _refused(error, item["Image"], {"Id": item["FullId"]})
+            problems.append(error.to_dict())
+    return {"results": results, "errors": problems, "SpaceReclaimed": sum(r["SpaceReclaimed"] for r in results)}
+
+
+def _prune_plan(api, unused, labels):
+    summaries = {s["Id"]: s for s in api.images(all=True)}
+    parents = {i: s.get("ParentId") or None for i, s in summaries.items()}
+    children = {}
+    for image_id, parent in parents.items():
+        if parent:
+            children.setdefault(parent, set()).add(image_id)
+    in_use = set()  # the images of containers and every image they are built on
+    for container in api.containers(all=True, trunc=False):
+        image_id = container.get("ImageID")
+        while image_id and image_id not in in_use:
+            in_use.add(image_id)
+            image_id = parents.get(image_id)
+
+    def refs(image_id):
+        return _refs(summaries[image_id].get("RepoTags")), _refs(summaries[image_id].get("RepoDigests"))
+
+    reasons = {}
+    for image_id, summary in summaries.items():
+        if image_id in in_use or not _labels_match(summary.get("Labels") or {}, labels):
+            continue
+        tags, digests = refs(image_id)
+        if unused and (tags or digests or not children.get(image_id)):  # not an intermediate: those follow their children
+            reasons[image_id] = "unused"
+        elif not unused and not tags and not children.get(image_id):
+            reasons[image_id] = "dangling"
+    # Parents with no name left and no other child go with their last child, as the engine prunes them.
+    pending = list(reasons)
+    while pending:
+        parent = parents.get(pending.pop())
+        if (parent in summaries and parent not in reasons and parent not in in_use and refs(parent) == ([], [])
+                and children.get(parent, set()) <= reasons.keys()):
+            reasons[parent] = "parent"
+            pending.append(parent)
+    order = sorted(reasons, key=lambda i: (-_depth(parents, i), -summaries[i].get("Created", 0), i))
+    return [_plan_item(summaries[i], reasons[i]) for i in order]
+
+
+def _depth(parents, image_id):
+    depth, seen = 0, set()
+    while parents.get(image_id) and image_id not in seen:
+        seen.add(image_id)
+        image_id = parents[image_id]
+        depth += 1
+    return depth
+
+
+def _labels_match(labels, wanted):
+    for condition in wanted:
+        key, equals, value = condition.partition("=")
+        if key not in labels or (equals and labels[key] != value):
+            return False
+    return True
+
+
+def _plan_item(summary, reason):
+    tags, digests = _refs(summary.get("RepoTags")), _refs(summary.get("RepoDigests"))
+    return {"Image": (tags or digests or ["<none>"])[0], "Id": _short(summary["Id"]), "FullId": summary["Id"],
+            "Tags": tags, "Digests": digests, "Size": summary.get("Size", 0),
+            "Created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(summary.get("Created", 0))),
+            "Reason": reason}
+
+
+def _prune_one(api, item):
+    """Remove one planned image without force: its names one by one (the last one deletes it), or its id."""
+    config = api.inspect_image(item["FullId"])
+    sizes = _layer_sizes(api, config)
+    records = []
+    if not item["Tags"] and not item["Digests"]:
+        records = api.remove_image(item["FullId"], noprune=True)
+    for ref in item["Tags"] + item["Digests"]:
+        try:
+            records += api.remove_image(ref, noprune=True)
+        except docker.errors.NotFound:
+            if ref not in item["Digests"]:  # digests go with their repository's last tag
+                raise
+    return _result(item["Image"], config, records, sizes)
+
+
+METHODS = {
+    "image.remove": remove_image,
+    "image.prune": prune_images,
+}

@@ -266,11 +266,13 @@ function Receive-BackendReply {
 
 function Write-LayerProgress {
     # One progress notification ({id, status, current, total}) as the Write-Progress record of its layer.
+    # A notification about something other than a layer (an archive's bytes) names itself in `activity`.
     param([string] $Activity, $Progress, [System.Collections.IDictionary] $Records)
     if (-not $Records.Count) { Write-Progress -Id 1 -Activity $Activity -Status 'Working' }
     $layer = [string]$Progress.id
     if (-not $Records.Contains($layer)) { $Records[$layer] = $Records.Count + 2 }
-    $arguments = @{ Id = $Records[$layer]; ParentId = 1; Activity = "Layer $layer"; Status = [string]$Progress.status }
+    $title = if ($Progress.PSObject.Properties['activity'] -and $Progress.activity) { [string]$Progress.activity } else { "Layer $layer" }
+    $arguments = @{ Id = $Records[$layer]; ParentId = 1; Activity = $title; Status = [string]$Progress.status }
     if ($Progress.total -gt 0) {
         $arguments.PercentComplete = [math]::Min(100, [int](100 * $Progress.current / $Progress.total))
     }

@@ -27,6 +27,12 @@ function Get-ContainerImage {
     .PARAMETER Label
     Only images with these labels: "key" or "key=value". All must match.
 
+    .PARAMETER ChildOf
+    Only the images built on this image, at any depth. The image is a name, or an id (12 digits or more,
+    or sha256:<prefix>). Images built on it are those whose layers extend its layers (pulled images, such
+    as microsoft/aspnet on microsoft/windowsservercore), and those with it among their parents (made by
+    docker commit or build). A name that matches no image is a non-terminating ObjectNotFound error.
+
     .EXAMPLE
     Get-ContainerImage
 
@@ -46,6 +52,11 @@ function Get-ContainerImage {
     The platform of one image and how many containers use it.
 
     .EXAMPLE
+    Get-ContainerImage -ChildOf microsoft/windowsservercore | Select-Object Repository, Tag, UsedBy
+
+    The images built on windowsservercore, and the containers that use each of them.
+
+    .EXAMPLE
     Get-ContainerImage -Dangling -Label stage=build
 
     Untagged images left over from builds labelled stage=build.
@@ -56,7 +67,8 @@ function Get-ContainerImage {
     .OUTPUTS
     ContainerImage.Image. Properties: Repository, Tag, Id (12 characters), FullId, Digest, Created
     ([datetime], UTC), Size ([long], bytes), Os, OsVersion, Architecture, Variant, Labels, Containers
-    (the number of containers, running or not, that use the image), ParentId.
+    (the number of containers, running or not, that use the image), UsedBy (those containers, each with
+    Id, Name and State), ParentId.
 
     .LINK
     Install-ContainerImage
@@ -80,7 +92,10 @@ function Get-ContainerImage {
         [switch] $Dangling,
 
         [ValidateNotNullOrEmpty()]
-        [string[]] $Label
+        [string[]] $Label,
+
+        [ValidateNotNullOrEmpty()]
+        [string] $ChildOf
     )
     begin {
         $names = [System.Collections.Generic.List[string]]::new()
@@ -97,6 +112,7 @@ function Get-ContainerImage {
         if ($ids.Count) { $params.id = $ids.ToArray() }
         if ($Dangling) { $params.dangling = $true }
         if ($Label) { $params.label = $Label }
+        if ($ChildOf) { $params.child_of = $ChildOf }
         $result = Invoke-Backend -Method image.list -Params $params
         if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
         Add-ContainerImageType $result.images

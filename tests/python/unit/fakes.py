@@ -46,11 +46,16 @@ class FakeResponse:
 
 
 class FakeDockerAPI:
-    def __init__(self, summaries=(), containers=(), configs=None, pull_events=(), auth_configs=None):
+    def __init__(self, summaries=(), containers=(), configs=None, pull_events=(), auth_configs=None,
+                 push_events=()):
         self.summaries = list(summaries)
         self.container_list = list(containers)
         self.configs = dict(configs or {})
         self.pull_events = list(pull_events)
+        self.push_events = list(push_events)  # what POST /images/{name}/push streams
+        self.auth_requests = []  # the bodies of POST /auth
+        self.auth_result = {"IdentityToken": "", "Status": "Login Succeeded"}
+        self.auth_error = None  # raised by the /auth call instead of answering
         self.calls = []
         self.inspected = []
         self.posts = []
@@ -74,6 +79,8 @@ class FakeDockerAPI:
     # -- listing
     def images(self, *args, **kwargs):
         self._record("images", *args, **kwargs)
+        if kwargs.get("quiet"):  # as the SDK gives it: the ids only
+            return [s["Id"] for s in self.summaries]
         return copy.deepcopy(self.summaries)
 
     def containers(self, *args, **kwargs):
@@ -96,7 +103,7 @@ class FakeDockerAPI:
 
     def _post(self, url, **kwargs):
         self._record("_post", url, **kwargs)
-        response = FakeResponse(self.pull_events)
+        response = FakeResponse(self.push_events if url.endswith("/push") else self.pull_events)
         with self._lock:
             self.posts.append(dict(kwargs, url=url))
             self.responses.append(response)
@@ -117,9 +124,49 @@ class FakeDockerAPI:
                 raise AttributeError("'NoneType' object has no attribute 'read'")  # urllib3 after close()
             yield copy.deepcopy(event)
 
+    # -- login: POST /auth, the call registry.login makes
+    def _post_json(self, url, data, **kwargs):
+        self._record("_post_json", url, data, **kwargs)
+        with self._lock:
+            self.auth_requests.append(copy.deepcopy(data))
+        return http_response(200)
+
+    def _result(self, response, json=False, binary=False):
+        self._record("_result", response, json=json, binary=binary)
+        if self.auth_error is not None:
+            raise self.auth_error
+        return copy.deepcopy(self.auth_result)
+
     def reload_config(self, *args, **kwargs):
         self._record("reload_config", *args, **kwargs)
         self.reloads += 1
+
+    # -- search: GET /images/search (Docker Hub through the engine); set search_results or search_error
+    def search(self, *args, **kwargs):
+        self._record("search", *args, **kwargs)
+        if getattr(self, "search_error", None) is not None:
+            raise self.search_error
+        return copy.deepcopy(getattr(self, "search_results", []))
+
+    # -- removal: set removals[target] to the records DELETE /images/{target} answers, or to an exception;
+    #    histories[image id] to what GET /images/{id}/history answers
+    def remove_image(self, *args, **kwargs):
+        self._record("remove_image", *args, **kwargs)
+        image = args[0] if args else kwargs["image"]
+        outcome = getattr(self, "removals", {}).get(image)
+        if outcome is None:
+            raise api_error(404, f"No such image: {image}", docker.errors.ImageNotFound)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return copy.deepcopy(outcome)
+
+    def history(self, *args, **kwargs):
+        self._record("history", *args, **kwargs)
+        image = args[0] if args else kwargs["image"]
+        histories = getattr(self, "histories", {})
+        if image not in histories:
+            raise api_error(404, f"No such image: {image}", docker.errors.ImageNotFound)
+        return copy.deepcopy(histories[image])
 
 
 class FakeEngine:

@@ -8,7 +8,7 @@ import docker.errors
 import pytest
 
 from containerimage import errors
-from containerimage.operations import images
+from containerimage.operations import images, stream
 from containerimage.server import Context
 
 from .fakes import BLOCK, FakeDockerAPI, FakeEngine, NoEngine, api_error
@@ -95,6 +95,7 @@ def test_row_fields(api):
         "Id": "a" * 12, "FullId": BUSYBOX, "Created": "2023-11-14T22:13:20Z", "Size": 4_261_550, "Labels": {},
         "Containers": 2, "ParentId": None, "Repository": "busybox", "Tag": "latest", "Digest": BUSYBOX_DIGEST,
         "Os": "linux", "OsVersion": None, "Architecture": "amd64", "Variant": None,
+        "UsedBy": [{"Id": "c1", "Name": None, "State": None}, {"Id": "c2", "Name": None, "State": None}],
     }
     nano = rows[("mcr.microsoft.com/windows/nanoserver", "ltsc2022")]
     assert (nano["Containers"], nano["Digest"], nano["Os"], nano["OsVersion"]) == (1, None, "windows",
@@ -326,7 +327,7 @@ def pull(api, progress=None, engine=None, **params):
 
 
 def test_pull_sends_throttled_progress_per_layer_and_returns_the_rows(monkeypatch):
-    monkeypatch.setattr(images, "PROGRESS_INTERVAL", 3600)  # "fast" for certain
+    monkeypatch.setattr(stream, "PROGRESS_INTERVAL", 3600)  # "fast" for certain
     api = FakeDockerAPI(SUMMARIES, CONTAINERS, CONFIGS, pull_events=pull_events(*LAYER_EVENTS))
     sent = []
     result = pull(api, sent.append, name="busybox")
@@ -347,7 +348,7 @@ def test_pull_sends_throttled_progress_per_layer_and_returns_the_rows(monkeypatc
 
 
 def test_pull_sends_a_repeated_status_again_once_the_interval_has_passed(monkeypatch):
-    monkeypatch.setattr(images, "PROGRESS_INTERVAL", 0)
+    monkeypatch.setattr(stream, "PROGRESS_INTERVAL", 0)
     api = FakeDockerAPI(SUMMARIES, CONTAINERS, CONFIGS, pull_events=pull_events(*LAYER_EVENTS))
     sent = []
     pull(api, sent.append, name="busybox")

@@ -1,0 +1,202 @@
+function Remove-ContainerImage {
+    <#
+    .SYNOPSIS
+    Removes container images from the Docker engine, never one a container depends on unless forced;
+    or prunes the dangling or unused images.
+
+    .DESCRIPTION
+    Remove-ContainerImage removes images by name, by id, or as piped from Get-ContainerImage.
+
+    An image cannot be removed while any container, even a stopped one, depends on it: a container of the
+    image itself, or of an image built on it (by docker commit or build). The refusal is a non-terminating
+    ResourceBusy error that names every dependent container (id, name, state) and the image, and the next
+    image in the pipeline is removed as usual. -Force removes anyway, as docker rmi -f does (the engine
+    never deletes the image of a running container: it then only loses its name).
+
+    As with docker rmi, naming one tag of an image that has other tags only untags it, even if containers
+    use the image; the image goes with its last name. An image removed by id loses all its names, which
+    needs -Force when they are in several repositories.
+
+    -Dangling removes the untagged images that no image is built on; -Unused removes every image no
+    container depends on (docker image prune, and prune -a). Untagged parent images left with no child go
+    with them. Each image is confirmed (or listed by -WhatIf) before anything is removed, and exactly the
+    images listed are removed.
+
+    Every removal asks for confirmation (ConfirmImpact is High), -Force too, unless -Confirm:$false.
+
+    .PARAMETER Name
+    repository[:tag] (tag latest when none), repository@digest, or an image id. Accepts pipeline input by
+    value and by property name (Name, Repository).
+
+    .PARAMETER Tag
+    The tag to remove from the repository given by -Name. Also bound from the pipeline by property name.
+
+    .PARAMETER Id
+    Image id prefixes (with or without "sha256:"). A prefix that matches several images is an error.
+
+    .PARAMETER InputObject
+    Images from Get-ContainerImage: the exact repository:tag of each object is removed (an image listed
+    under several tags goes when its last tag is removed), or the image by id when the object has no
+    repository.
+
+    .PARAMETER Dangling
+    Remove the dangling images: untagged, no image built on them, no container depending on them.
+
+    .PARAMETER Unused
+    Remove every image no container depends on, tagged or not.
+
+    .PARAMETER Label
+    With -Dangling or -Unused: only images with these labels, "key" or "key=value"; all must match.
+
+    .PARAMETER Force
+    Remove images containers depend on, and images with names in several repositories by id.
+    Still asks for confirmation unless -Confirm:$false.
+
+    .PARAMETER NoPrune
+    Keep the untagged parent images that removing an image would otherwise remove too.
+
+    .PARAMETER PassThru
+    Output a ContainerImage.RemovalResult for each image: what was untagged, what was deleted, and the
+    space reclaimed.
+
+    .EXAMPLE
+    Remove-ContainerImage -Name microsoft/aspnet:nanoserver -Confirm:$false
+
+    Removes an image no container uses, without asking.
+
+    .EXAMPLE
+    Get-ContainerImage -Name 'test/*' | Remove-ContainerImage -PassThru -Confirm:$false
+
+    IMAGE              IMAGE ID      UNTAGGED          DELETED       RECLAIMED
+    test/app:1         3a2d8b1e9f04  test/app:1                             0B
+    test/app:2         3a2d8b1e9f04  test/app:2        3a2d8b1e9f04     1.98MB
+
+    Removes every tag of the test repositories; the image goes with its last tag.
+
+    .EXAMPLE
+    Remove-ContainerImage -Name microsoft/windowsservercore -ErrorVariable busy -ErrorAction SilentlyContinue
+    $busy[0].Exception.Message
+
+    The image 'microsoft/windowsservercore' (aaaae40783d5) cannot be removed: 1 container depends on it: 3c6ee3e2e141 'web' (exited). Remove it first, or force the removal.
+
+    Shows which containers keep an image.
+
+    .EXAMPLE
+    Remove-ContainerImage -Unused -WhatIf
+
+    What if: Performing the operation "Remove unused container image" on target "microsoft/aspnet:latest (4cb059f550fe)".
+
+    Lists the images a prune of every unused image would remove, removing nothing.
+
+    .INPUTS
+    System.String; objects with Name/Repository and Tag, or Id properties; ContainerImage.Image objects.
+
+    .OUTPUTS
+    ContainerImage.RemovalResult, with -PassThru. Properties: Image (as asked), Id, FullId, Untagged
+    ([string[]], the names removed), Deleted ([string[]], the ids of the images deleted), SpaceReclaimed
+    ([long], bytes of layers freed).
+
+    .LINK
+    Get-ContainerImage
+
+    .LINK
+    Install-ContainerImage
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'High', DefaultParameterSetName = 'Name')]
+    [OutputType('ContainerImage.RemovalResult')]
+    param(
+        [Parameter(ParameterSetName = 'Name', Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('Repository')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Name,
+
+        [Parameter(ParameterSetName = 'Name', ValueFromPipelineByPropertyName)]
+        [ValidateNotNullOrEmpty()]
+        [string] $Tag,
+
+        [Parameter(ParameterSetName = 'Id', Mandatory, ValueFromPipelineByPropertyName)]
+        [Alias('ImageId')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Id,
+
+        # Typed, so that image objects bind here (as what they are) and strings bind to -Name.
+        [Parameter(ParameterSetName = 'InputObject', Mandatory, ValueFromPipeline)]
+        [PSTypeName('ContainerImage.Image')]
+        [psobject[]] $InputObject,
+
+        [Parameter(ParameterSetName = 'Dangling', Mandatory)]
+        [switch] $Dangling,
+
+        [Parameter(ParameterSetName = 'Unused', Mandatory)]
+        [switch] $Unused,
+
+        [Parameter(ParameterSetName = 'Dangling')]
+        [Parameter(ParameterSetName = 'Unused')]
+        [ValidateNotNullOrEmpty()]
+        [string[]] $Label,
+
+        [Parameter(ParameterSetName = 'Name')]
+        [Parameter(ParameterSetName = 'Id')]
+        [Parameter(ParameterSetName = 'InputObject')]
+        [switch] $Force,
+
+        [Parameter(ParameterSetName = 'Name')]
+        [Parameter(ParameterSetName = 'Id')]
+        [Parameter(ParameterSetName = 'InputObject')]
+        [switch] $NoPrune,
+
+        [switch] $PassThru
+    )
+    process {
+        if ($PSCmdlet.ParameterSetName -in 'Dangling', 'Unused') {
+            $params = @{ unused = [bool]$Unused; dry_run = $true }
+            if ($Label) { $params.label = $Label }
+            $plan = Invoke-Backend -Method image.prune -Params $params
+            if ($plan -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($plan) }
+            # Each image of the plan is confirmed (or listed by -WhatIf); exactly those confirmed are removed.
+            $action = if ($Unused) { 'Remove unused container image' } else { 'Remove dangling container image' }
+            $chosen = foreach ($image in $plan.images) {
+                if ($PSCmdlet.ShouldProcess((Format-PruneTarget $image), $action)) { $image.FullId }
+            }
+            if (-not $chosen) { return }
+            $params.dry_run = $false
+            $params.ids = @($chosen)
+            $result = Invoke-Backend -Method image.prune -Params $params
+            if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
+            foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
+            Write-Verbose "Pruned $(@($result.results).Count) images, $($result.SpaceReclaimed) bytes reclaimed"
+            if ($PassThru -and $result.results) {
+                Add-ContainerImageType $result.results -TypeName 'ContainerImage.RemovalResult'
+                $PSCmdlet.WriteObject($result.results, $true)
+            }
+            return
+        }
+        $requests = switch ($PSCmdlet.ParameterSetName) {
+            'Name' { foreach ($item in $Name) { $request = @{ name = $item }; if ($Tag) { $request.tag = $Tag }; $request } }
+            'Id' { foreach ($item in $Id) { @{ id = $item } } }
+            'InputObject' { foreach ($image in $InputObject) { ConvertTo-RemovalRequest $image } }
+        }
+        foreach ($request in $requests) {
+            $request.force = [bool]$Force
+            $request.no_prune = [bool]$NoPrune
+            # First what the removal would do, so that the question (or -WhatIf) says it, and a refusal
+            # comes before any question.
+            $request.dry_run = $true
+            $plan = Invoke-Backend -Method image.remove -Params $request
+            if ($plan -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($plan); continue }
+            $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
+            # The removal inside the if, never after an "if (-not ...) { continue }": when the question cannot
+            # be asked (a host without a user), ShouldProcess throws, and that error skips only the if.
+            if ($PSCmdlet.ShouldProcess((Format-RemovalTarget $plan), $action)) {
+                $request.dry_run = $false
+                $result = Invoke-Backend -Method image.remove -Params $request
+                if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($result); continue }
+                Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
+                if ($PassThru) {
+                    Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
+                    $PSCmdlet.WriteObject($result)
+                }
+            }
+        }
+    }
+}
