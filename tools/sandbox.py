@@ -487,6 +487,32 @@ def docker_load_bench_archive(docker_env, count, prefix, with_tags):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def push_fresh_image(env, name, layers=2):
+    """Push to the mirror, as the Hub name `name`, an image of 1 or 2 layers no other image has, and leave
+    nothing of it on the engine: a pull of it then certainly downloads both layers (tests of progress and
+    of Ctrl+C must not find the layers already there, whatever ran before them)."""
+    mirror_name = f'{env["CONTAINERIMAGE_TEST_MIRROR"]}/{name}'
+    work = tempfile.mkdtemp(prefix='fresh-', dir=env.get('CONTAINERIMAGE_SANDBOX', '/tmp'))
+    try:
+        for layer in ('first', 'second'):
+            write_file(os.path.join(work, layer), os.urandom(16).hex() + '\n')
+        first = subprocess.run(['tar', '-C', work, '-c', 'first'], check=True, stdout=subprocess.PIPE).stdout
+        base = f'{mirror_name}-base' if layers == 2 else mirror_name
+        run_docker(env, 'import', '-', base, input=first)
+        if layers == 2:
+            container = run_docker(env, 'create', '--network', 'none', base, 'none').strip()
+            try:
+                run_docker(env, 'cp', os.path.join(work, 'second'), f'{container}:/second')
+                run_docker(env, 'commit', container, mirror_name)
+            finally:
+                run_docker(env, 'rm', '-f', container, check=False)
+        run_docker(env, 'push', mirror_name)
+        run_docker(env, 'rmi', *{mirror_name, base})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return name
+
+
 def load_bench_images(docker_env, count, prefix='bench/img'):
     """Make count distinct local images {prefix}{i}:latest with one `docker load -i`.
 
@@ -919,7 +945,14 @@ def main(argv=None):
     run.add_argument('--storage-driver', default='overlay2',
                      help='first storage driver to try (vfs is the fallback)')
     run.add_argument('command', nargs=argparse.REMAINDER, help='-- COMMAND ARGS...')
+    fresh = commands.add_parser('fresh-image', help='in a running sandbox (its environment): push NAME, two '
+                                'layers no other image has, to the mirror, and keep nothing of it on the engine')
+    fresh.add_argument('name')
+    fresh.add_argument('--layers', type=int, choices=(1, 2), default=2)
     args = parser.parse_args(argv)
+    if args.action == 'fresh-image':
+        print(push_fresh_image(clean_client_environment({}), args.name, args.layers))
+        return 0
     command = args.command[1:] if args.command[:1] == ['--'] else args.command
     if not command:
         parser.error('run needs a command after --')

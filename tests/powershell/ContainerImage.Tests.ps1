@@ -155,7 +155,7 @@ Describe 'The backend process' {
 
     It 'cancels the backend request when the pipeline is stopped (Ctrl+C) in the middle of a pull' {
         $registry = Start-StallRegistry
-        $stalled = "$($registry.Address)/microsoft/windowsservercore:latest"
+        $stalled = "$($registry.Address)/$(New-FreshImage -Prefix fresh/stall -Layers 1)"
         $ps = Invoke-InNewRunspace "Install-ContainerImage -Name '$stalled'"
         try {
             $async = $ps.BeginInvoke()
@@ -184,6 +184,18 @@ Describe 'The backend process' {
             $ps.Dispose()
             $registry.Kill()
         }
+    }
+}
+
+Describe 'Confirmation where no one can answer' {
+    It 'changes nothing and says why when a prompt is needed in a non-interactive host' {
+        Remove-TestImage microsoft/nanoserver
+        $script = "Import-Module '$ModulePath'; Install-ContainerImage -Name microsoft/nanoserver -Confirm; 'went on'"
+        $output = & (Get-Command pwsh).Source -NonInteractive -NoProfile -Command $script 2>&1 | Out-String
+        $output | Should -Match 'needs a confirmation that cannot be asked here'
+        $output | Should -Match 'went on'
+        & docker image inspect microsoft/nanoserver 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Not -Be 0 -Because 'nothing may be installed without the confirmation'
     }
 }
 

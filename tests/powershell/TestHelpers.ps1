@@ -79,3 +79,13 @@ function Install-CredentialHelper {
     chmod +x $path
     $path
 }
+
+function New-FreshImage {
+    # Pushes to the mirror an image of one or two layers no other image has, and keeps nothing of it on the
+    # engine: a pull of it (by this Hub name) certainly downloads, whatever ran before. Returns its name.
+    param([string] $Prefix = 'fresh/ps', [ValidateSet(1, 2)] [int] $Layers = 2)
+    $name = "$Prefix-" + [guid]::NewGuid().ToString('n').Substring(0, 8)
+    $output = & /usr/bin/python3 (Join-Path $PSScriptRoot '../../tools/sandbox.py') fresh-image $name --layers $Layers 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "sandbox.py fresh-image $name failed: $output" }
+    $name
+}

@@ -39,7 +39,9 @@ Describe 'The seed guide, end to end' {
         $image = New-ContainerImage -Container $container -Name windowsservercoreiis -Message 'IIS installed'
         $image.Repository | Should -Be 'windowsservercoreiis'
         $image.Tag | Should -Be 'latest'
-        Invoke-Docker run --rm --network none windowsservercoreiis cat /iis.txt | Should -Be 'iis'
+        # A container of the new image: it exits, and stays (stopped) until removed.
+        Invoke-Docker rm $container | Out-Null
+        Invoke-Docker run --network none --name $container windowsservercoreiis cat /iis.txt | Should -Be 'iis'
     }
 
     It 'shows its history: the new layer on top of the base image' {

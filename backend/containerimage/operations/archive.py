@@ -12,7 +12,6 @@ PowerShell's current location, the CLI against its working directory.
 import os
 import re
 import secrets
-import socket
 import time
 from typing import List
 
@@ -20,7 +19,8 @@ import docker.errors
 
 from .. import reference
 from ..errors import AlreadyExists, BackendError, InvalidData, InvalidParams, NotFound, Unauthorized, translate
-from .images import PROGRESS_INTERVAL, list_images
+from . import stream
+from .images import list_images
 
 CHUNK_SIZE = 1 << 20  # bytes asked of the engine's stream at a time (it yields what has arrived)
 READ_SIZE = 1 << 16  # bytes read from an archive at a time while sending it to the engine
@@ -103,7 +103,7 @@ def write_atomically(path, force, write):
 def stream_archive(ctx, api, targets, out, label):
     """Copy the engine's archive of targets (GET /images/get) into out, with progress of bytes written."""
     response = api._get(api._url("/images/get"), params={"names": targets}, stream=True, timeout=None)
-    ctx.on_cancel(lambda: _abort(response))
+    ctx.on_cancel(lambda: stream.abort(response))
     written = 0
     last_sent = None
     try:
@@ -112,7 +112,7 @@ def stream_archive(ctx, api, targets, out, label):
             out.write(chunk)
             written += len(chunk)
             now = time.monotonic()
-            if last_sent is None or now - last_sent >= PROGRESS_INTERVAL:
+            if last_sent is None or now - last_sent >= stream.PROGRESS_INTERVAL:
                 last_sent = now
                 ctx.progress(id=ARCHIVE, activity=f"Writing {label}", status=f"{_human(written)} written",
                              current=written, total=None)
@@ -222,7 +222,7 @@ def load_stream(ctx, api, body, source):
     try:
         response = api._post(api._url("/images/load"), data=body, params={"quiet": False}, stream=True,
                              timeout=None)
-        ctx.on_cancel(lambda: _abort(response))
+        ctx.on_cancel(lambda: stream.abort(response))
         api._raise_for_status(response)
         return _follow_load(ctx, api, response, source)
     except docker.errors.APIError as exc:
@@ -251,7 +251,7 @@ def _follow_load(ctx, api, response, source):
                 break
         else:
             if event.get("id") and event.get("status"):
-                _layer_progress(ctx, event, last_sent)
+                stream.layer_progress(ctx, event, last_sent)
     ctx.check_cancelled()
     return loaded
 
@@ -293,7 +293,7 @@ class ProgressReader:
         data = self._stream.read(amount if amount and amount > 0 else READ_SIZE)
         self._read += len(data)
         now = time.monotonic()
-        if data and (self._last_sent is None or now - self._last_sent >= PROGRESS_INTERVAL
+        if data and (self._last_sent is None or now - self._last_sent >= stream.PROGRESS_INTERVAL
                      or self._read == self._size):
             self._last_sent = now
             status = f"{_human(self._read)} of {_human(self._size)}" if self._size else f"{_human(self._read)} read"
@@ -319,29 +319,6 @@ def _human(size):
         size /= 1000.0
         if size < 999.5 or unit == "TB":
             return f"{float(f'{size:.3g}'):g} {unit}"
-
-
-def _layer_progress(ctx, event, last_sent):
-    """An engine event about one layer as a progress notification, at most one a PROGRESS_INTERVAL per
-    layer and status."""
-    layer, text = event["id"], event.get("status", "")
-    detail = event.get("progressDetail") or {}
-    now = time.monotonic()
-    previous = last_sent.get(layer)
-    if previous and previous[0] == text and now - previous[1] < PROGRESS_INTERVAL:
-        return
-    last_sent[layer] = (text, now)
-    ctx.progress(id=layer, status=text, current=detail.get("current"), total=detail.get("total"))
-
-
-def _abort(response):
-    """End a streaming response now, from any thread: shutting the socket down wakes a read blocked on it
-    (closing alone does not), and the engine, seeing its client gone, gives up."""
-    try:
-        response.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)
-    except (AttributeError, OSError):  # already closed, or a transport without a socket (npipe)
-        pass
-    response.close()
 
 
 def _file_error(exc, path, doing):

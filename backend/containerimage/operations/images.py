@@ -16,7 +16,6 @@ import docker.errors
 from .. import reference
 from ..errors import InvalidParams, NotFound, translate
 from . import stream
-from .stream import PROGRESS_INTERVAL  # noqa: F401 (archive.py imports it from here)
 
 WILDCARDS = frozenset("*?[")
 INSPECT_THREADS = 8

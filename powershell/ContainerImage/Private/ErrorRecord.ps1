@@ -11,6 +11,7 @@ $script:ErrorKinds = @{
     RegistryUnavailable  = 'ConnectionError',        'System.Net.WebException'
     AlreadyExists        = 'ResourceExists',         'System.IO.IOException'
     InvalidData          = 'InvalidData',            'System.IO.InvalidDataException'
+    ConfirmationUnavailable = 'OperationStopped',    'System.Management.Automation.PSInvalidOperationException'
     Cancelled            = 'OperationStopped',       'System.OperationCanceledException'
     MethodNotFound       = 'NotImplemented',         'System.NotSupportedException'
     ParseError           = 'ProtocolError',          'System.FormatException'

@@ -80,7 +80,7 @@ function Add-ContainerImageTag {
     )
     process {
         foreach ($target in $Tag) {
-            if (-not $PSCmdlet.ShouldProcess($Name, "Add tag $target")) { continue }
+            if (-not (Confirm-Change $PSCmdlet $Name "Add tag $target")) { continue }
             $result = Invoke-Backend -Method image.tag -Params @{ name = $Name; target = $target }
             if ($result -is [System.Management.Automation.ErrorRecord]) {
                 $PSCmdlet.WriteError($result)

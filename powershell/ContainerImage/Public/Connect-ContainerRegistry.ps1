@@ -73,7 +73,7 @@ function Connect-ContainerRegistry {
     )
     process {
         $shown = if ($Registry) { $Registry } else { 'Docker Hub' }
-        if (-not $PSCmdlet.ShouldProcess($shown, "Log in as $($Credential.UserName)")) { return }
+        if (-not (Confirm-Change $PSCmdlet $shown "Log in as $($Credential.UserName)")) { return }
         $params = @{ username = $Credential.UserName; password = $Credential.GetNetworkCredential().Password }
         if ($Registry) { $params.registry = $Registry }
         $result = Invoke-Backend -Method registry.login -Params $params

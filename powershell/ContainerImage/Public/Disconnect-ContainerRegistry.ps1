@@ -51,7 +51,7 @@ function Disconnect-ContainerRegistry {
         $targets = if ($Registry) { $Registry } else { '' }
         foreach ($item in $targets) {
             $shown = if ($item) { $item } else { 'Docker Hub' }
-            if (-not $PSCmdlet.ShouldProcess($shown, 'Remove the stored registry login')) { continue }
+            if (-not (Confirm-Change $PSCmdlet $shown 'Remove the stored registry login')) { continue }
             $params = @{}
             if ($item) { $params.registry = $item }
             $result = Invoke-Backend -Method registry.logout -Params $params

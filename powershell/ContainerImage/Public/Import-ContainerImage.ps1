@@ -70,7 +70,7 @@ function Import-ContainerImage {
         foreach ($item in $(if ($literal) { $LiteralPath } else { $Path })) {
             foreach ($file in (Resolve-FileSystemPath -Path $item -SessionState $PSCmdlet.SessionState -Literal:$literal)) {
                 if ($file -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($file); continue }
-                if (-not $PSCmdlet.ShouldProcess($file, 'Import container images')) { continue }
+                if (-not (Confirm-Change $PSCmdlet $file 'Import container images')) { continue }
                 $result = Invoke-Backend -Method image.load -Params @{ path = $file } -Activity "Importing $file"
                 if ($result -is [System.Management.Automation.ErrorRecord]) {
                     $PSCmdlet.WriteError($result)

@@ -94,7 +94,7 @@ function Install-ContainerImage {
     process {
         foreach ($item in $Name) {
             $shown = if ($AllTags) { "$item (all tags)" } elseif ($Tag) { "${item}:$Tag" } else { $item }
-            if (-not $PSCmdlet.ShouldProcess($shown, 'Install container image')) { continue }
+            if (-not (Confirm-Change $PSCmdlet $shown 'Install container image')) { continue }
             $params = @{ name = $item; all_tags = [bool]$AllTags; if_missing = -not $Force }
             if ($Tag) { $params.tag = $Tag }
             if ($Platform) { $params.platform = $Platform }

@@ -103,7 +103,7 @@ function New-ContainerImage {
     )
     process {
         $shown = if ($Tag) { "${Name}:$Tag" } else { $Name }
-        if (-not $PSCmdlet.ShouldProcess("container $Container", "Create image $shown")) { return }
+        if (-not (Confirm-Change $PSCmdlet "container $Container" "Create image $shown")) { return }
         $params = @{ container = $Container; name = $Name; pause = -not $NoPause }
         if ($Tag) { $params.tag = $Tag }
         if ($PSBoundParameters.ContainsKey('Message')) { $params.message = $Message }

@@ -100,7 +100,7 @@ function Publish-ContainerImage {
                 continue
             }
             $shown = if ($AllTags) { "$target (all tags)" } elseif ($Tag) { "${target}:$Tag" } else { $target }
-            if (-not $PSCmdlet.ShouldProcess($shown, 'Publish container image')) { continue }
+            if (-not (Confirm-Change $PSCmdlet $shown 'Publish container image')) { continue }
             $params = @{ name = $target; all_tags = [bool]$AllTags }
             if ($Tag) { $params.tag = $Tag }
             if ($Credential -ne [System.Management.Automation.PSCredential]::Empty) {

@@ -156,7 +156,7 @@ function Remove-ContainerImage {
             # Each image of the plan is confirmed (or listed by -WhatIf); exactly those confirmed are removed.
             $action = if ($Unused) { 'Remove unused container image' } else { 'Remove dangling container image' }
             $chosen = foreach ($image in $plan.images) {
-                if ($PSCmdlet.ShouldProcess((Format-PruneTarget $image), $action)) { $image.FullId }
+                if (Confirm-Change $PSCmdlet (Format-PruneTarget $image) $action) { $image.FullId }
             }
             if (-not $chosen) { return }
             $params.dry_run = $false
@@ -187,7 +187,7 @@ function Remove-ContainerImage {
             $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
             # The removal inside the if, never after an "if (-not ...) { continue }": when the question cannot
             # be asked (a host without a user), ShouldProcess throws, and that error skips only the if.
-            if ($PSCmdlet.ShouldProcess((Format-RemovalTarget $plan), $action)) {
+            if (Confirm-Change $PSCmdlet (Format-RemovalTarget $plan) $action) {
                 $request.dry_run = $false
                 $result = Invoke-Backend -Method image.remove -Params $request
                 if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($result); continue }

@@ -98,7 +98,7 @@ function Save-ContainerImage {
         $shown = $names -join ', '
         $action = if ($Force -and [System.IO.File]::Exists($target)) { "Replace the file with an archive of $shown" }
                   else { "Save $shown into a new archive" }
-        if (-not $PSCmdlet.ShouldProcess($target, $action)) { return }
+        if (-not (Confirm-Change $PSCmdlet $target $action)) { return }
 
         $params = @{ name = $names.ToArray(); path = $target; force = [bool]$Force }
         $result = Invoke-Backend -Method image.save -Params $params -Activity "Saving $shown"

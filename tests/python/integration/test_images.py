@@ -3,9 +3,11 @@
 import json
 import time
 import urllib.request
+import uuid
 
 import pytest
 
+from sandbox import push_fresh_image
 from stall_registry import StallRegistry
 
 pytestmark = pytest.mark.engine
@@ -44,21 +46,22 @@ def test_handshake_names_the_engine(backend, sandbox_env):
     assert info["engine"]["os"] == "linux"
 
 
-def test_pull_by_hub_name_sends_layer_progress_then_lists_it(backend, docker, clean):
-    clean("microsoft/aspnet:nanoserver")
-    response, progress = backend.wait(backend.start("image.pull", {"name": "microsoft/aspnet", "tag": "nanoserver"}))
+def test_pull_by_hub_name_sends_layer_progress_then_lists_it(backend, docker, clean, sandbox_env):
+    name = push_fresh_image(sandbox_env, f"fresh/pull-{uuid.uuid4().hex[:8]}")  # two layers, neither on the engine
+    clean(name)
+    response, progress = backend.wait(backend.start("image.pull", {"name": name}))
     pulled = result(response)
-    assert [(i["Repository"], i["Tag"]) for i in pulled["images"]] == [("microsoft/aspnet", "nanoserver")]
+    assert [(i["Repository"], i["Tag"]) for i in pulled["images"]] == [(name, "latest")]
     assert pulled["digest"].startswith("sha256:")
     assert "Downloaded newer image" in pulled["status"]
     layers = {p["id"] for p in progress}
-    assert len(layers) == 2  # windowsservercore's layer and aspnet's own
+    assert len(layers) == 2
     for layer in layers:
         statuses = [p["status"] for p in progress if p["id"] == layer]
         assert statuses[-1] == "Pull complete"
 
-    image_id = docker("image", "inspect", "--format", "{{.Id}}", "microsoft/aspnet:nanoserver").stdout.strip()
-    listed = result(backend.call("image.list", {"name": ["microsoft/aspnet:nanoserver"]}))
+    image_id = docker("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
+    listed = result(backend.call("image.list", {"name": [name]}))
     assert [i["FullId"] for i in listed["images"]] == [image_id]
     assert listed["errors"] == []
 
@@ -123,7 +126,7 @@ def test_pull_with_credentials(backend, sandbox_env, clean):
 def test_a_listing_is_answered_while_a_pull_is_stalled_and_cancel_stops_the_pull(backend, sandbox_env, docker):
     stall = StallRegistry(sandbox_env["CONTAINERIMAGE_TEST_MIRROR"]).start()
     try:
-        name = f"{stall.address}/microsoft/windowsservercore:latest"
+        name = f"{stall.address}/{push_fresh_image(sandbox_env, f'fresh/stall-{uuid.uuid4().hex[:8]}', layers=1)}"
         pull_id = backend.start("image.pull", {"name": name})
         first_progress = None
         while first_progress is None:  # the layer download has started and will never finish by itself

@@ -458,9 +458,10 @@ def test_cancel_while_waiting_for_the_engine_closes_the_response(tmp_path):
 
     worker = threading.Thread(target=run)
     worker.start()
-    deadline = threading.Event()
-    while not api.responses and not deadline.wait(0.01):
-        pass
+    waited = threading.Event()
+    for _ in range(int(SAFETY / 0.01)):  # until the request is under way (or the worker failed first)
+        if api.responses or not worker.is_alive() or waited.wait(0.01):
+            break
     ctx.cancel()
     worker.join(SAFETY)
     assert isinstance(outcome["error"], errors.Cancelled)
