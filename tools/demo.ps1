@@ -35,6 +35,8 @@ Step 'Its history: one layer on top of the base image'
 Get-ContainerImageHistory -Name windowsservercoreiis | Format-Table
 
 Step 'Removal is refused while a container, even a stopped one, uses the image'
+docker rm $container | Out-Null
+docker run --network none --name $container windowsservercoreiis cat /iis.txt
 Remove-ContainerImage -Name windowsservercoreiis -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
 Write-Host ("{0}: {1}" -f $refused[0].CategoryInfo.Category, $refused[0].Exception.Message) -ForegroundColor Yellow
 docker rm $container | Out-Null
