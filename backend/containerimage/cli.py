@@ -115,6 +115,20 @@ def _created_epoch(iso):
     return calendar.timegm(time.strptime(iso, "%Y-%m-%dT%H:%M:%SZ"))
 
 
+def print_table(term, columns, table, first_style=lambda value: "name"):
+    """Columns padded to their widest cell, three spaces apart, as the docker CLI prints them; the header
+    and the first column (in the style first_style gives its value, if any) styled on a terminal only."""
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(columns)]
+    line = "   ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()
+    term.stdout.write(term.style(line, "header") + "\n")
+    for row in table:
+        cells = [cell.ljust(w) for cell, w in zip(row, widths)]
+        style = first_style(row[0])
+        if style:
+            cells[0] = term.style(cells[0], style)
+        term.stdout.write("   ".join(cells).rstrip() + "\n")
+
+
 def cmd_serve(args, term):
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but protocol messages may reach the protocol channel
@@ -127,13 +141,7 @@ def cmd_images(args, term):
     columns = ("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE")
     table = [(r["Repository"] or "<none>", r["Tag"] or "<none>", r["Id"], human_age(_created_epoch(r["Created"])),
               human_size(r["Size"])) for r in result["images"]]
-    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(columns)]
-    line = "   ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()
-    term.stdout.write(term.style(line, "header") + "\n")
-    for row in table:
-        cells = [cell.ljust(w) for cell, w in zip(row, widths)]
-        cells[0] = term.style(cells[0], "name")
-        term.stdout.write("   ".join(cells).rstrip() + "\n")
+    print_table(term, columns, table)
     for problem in result["errors"]:
         term.error(f"Error: {problem['message']}")
     return ExitStatus.NOT_FOUND if result["errors"] else ExitStatus.SUCCESS
@@ -267,14 +275,7 @@ def cmd_history(args, term):
     rows = history.image_history(Context(Engine()), name=args.name)["history"]
     table = [(_history_id(r, args.no_trunc), human_age(_created_epoch(r["Created"])),
               _created_by(r["CreatedBy"], args.no_trunc), human_size(r["Size"]), r["Comment"]) for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(HISTORY_COLUMNS)]
-    line = "   ".join(c.ljust(w) for c, w in zip(HISTORY_COLUMNS, widths)).rstrip()
-    term.stdout.write(term.style(line, "header") + "\n")
-    for row in table:
-        cells = [cell.ljust(w) for cell, w in zip(row, widths)]
-        if row[0] == history.MISSING:
-            cells[0] = term.style(cells[0], "dim")
-        term.stdout.write("   ".join(cells).rstrip() + "\n")
+    print_table(term, HISTORY_COLUMNS, table, lambda value: "dim" if value == history.MISSING else None)
     return ExitStatus.SUCCESS
 
 
@@ -303,13 +304,7 @@ def cmd_search(args, term):
     if rows:  # a term that matches nothing prints nothing, not even the header
         columns = SEARCH_COLUMNS + (("TAGS",) if args.tags else ())
         table = [_search_cells(row, args) for row in rows]
-        widths = [max([len(c)] + [len(cells[i]) for cells in table]) for i, c in enumerate(columns)]
-        line = "   ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()
-        term.stdout.write(term.style(line, "header") + "\n")
-        for row in table:
-            cells = [cell.ljust(w) for cell, w in zip(row, widths)]
-            cells[0] = term.style(cells[0], "name")
-            term.stdout.write("   ".join(cells).rstrip() + "\n")
+        print_table(term, columns, table)
     for problem in result["errors"]:
         term.error(f"Error: {problem['message']}")
     if result["errors"]:
@@ -411,13 +406,7 @@ def cmd_prune(args, term):
         term.stdout.write(f"No {'unused' if args.unused else 'dangling'} images to remove.\n")
         return ExitStatus.SUCCESS
     table = [(item["Image"], item["Id"], human_size(item["Size"]), item["Reason"]) for item in plan]
-    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(PRUNE_COLUMNS)]
-    term.stdout.write(term.style("   ".join(c.ljust(w) for c, w in zip(PRUNE_COLUMNS, widths)).rstrip(), "header")
-                      + "\n")
-    for row in table:
-        cells = [cell.ljust(w) for cell, w in zip(row, widths)]
-        cells[0] = term.style(cells[0], "name")
-        term.stdout.write("   ".join(cells).rstrip() + "\n")
+    print_table(term, PRUNE_COLUMNS, table)
     if args.dry_run:
         return ExitStatus.SUCCESS
     if not args.force and not _confirmed(term, f"Remove these {len(plan)} images? [y/N] "):

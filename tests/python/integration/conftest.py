@@ -83,6 +83,18 @@ class Backend:
         self.process.wait(timeout=30)
 
 
+def result(response):
+    """The result of a JSON-RPC response, failing the test (with the error shown) if it is an error."""
+    assert "error" not in response, response
+    return response["result"]
+
+
+def error(response):
+    """The error of a JSON-RPC response, failing the test if it succeeded."""
+    assert "error" in response, response
+    return response["error"]
+
+
 @pytest.fixture
 def backend(sandbox_env):
     process = Backend(sandbox_env)

@@ -12,22 +12,12 @@ import pytest
 from containerimage.cli import human_size
 from stall_engine import StallEngine
 
-from .conftest import BACKEND, Backend
+from .conftest import BACKEND, Backend, error, result
 
 pytestmark = pytest.mark.engine
 
 NANO = "microsoft/nanoserver:latest"
 ASPNET = "microsoft/aspnet:nanoserver"
-
-
-def result(response):
-    assert "error" not in response, response
-    return response["result"]
-
-
-def error(response):
-    assert "error" in response, response
-    return response["error"]
 
 
 @pytest.fixture

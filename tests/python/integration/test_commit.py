@@ -6,19 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from .conftest import error, result
+
 pytestmark = pytest.mark.engine
 
 BASE = "microsoft/aspnet:latest"  # two layers: windowsservercore's and its own
-
-
-def result(response):
-    assert "error" not in response, response
-    return response["result"]
-
-
-def error(response):
-    assert "error" in response, response
-    return response["error"]
 
 
 @pytest.fixture

@@ -10,17 +10,9 @@ import pytest
 from sandbox import push_fresh_image
 from stall_registry import StallRegistry
 
+from .conftest import error, result
+
 pytestmark = pytest.mark.engine
-
-
-def result(response):
-    assert "error" not in response, response
-    return response["result"]
-
-
-def error(response):
-    assert "error" in response, response
-    return response["error"]
 
 
 @pytest.fixture

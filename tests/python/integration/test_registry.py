@@ -20,8 +20,7 @@ import pytest
 import credential_helper
 from sandbox import registry_config
 
-from .conftest import Backend
-from .test_images import error, result
+from .conftest import Backend, error, result
 
 pytestmark = pytest.mark.engine
 

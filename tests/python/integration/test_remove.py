@@ -4,19 +4,11 @@ import os
 
 import pytest
 
+from .conftest import error, result
+
 pytestmark = pytest.mark.engine
 
 LABEL = "containerimage.test=remove-py"
-
-
-def result(response):
-    assert "error" not in response, response
-    return response["result"]
-
-
-def error(response):
-    assert "error" in response, response
-    return response["error"]
 
 
 @pytest.fixture

@@ -12,17 +12,12 @@ import urllib.request
 
 import pytest
 
-from .conftest import BACKEND, Backend
+from .conftest import BACKEND, Backend, result
 
 pytestmark = pytest.mark.engine
 
 REPOSITORIES = ["search-test/py-alpha", "search-test/py-beta", "search-test/py-gamma", "search-test/py-delta"]
 ALPHA_TAGS = ["1.0", "2.0", "latest"]
-
-
-def result(response):
-    assert "error" not in response, response
-    return response["result"]
 
 
 def run_docker(env, *args, input=None):
