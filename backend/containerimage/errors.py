@@ -80,6 +80,10 @@ class InvalidData(BackendError):
     code, kind = -32008, "InvalidData"  # e.g. a corrupt archive, a malformed config file
 
 
+class PermissionDenied(BackendError):
+    code, kind = -32009, "PermissionDenied"  # the file system refused (a folder we may not write in)
+
+
 class Cancelled(BackendError):
     code, kind = -32800, "Cancelled"  # LSP's RequestCancelled
 

@@ -18,7 +18,7 @@ from typing import List
 import docker.errors
 
 from .. import reference
-from ..errors import AlreadyExists, BackendError, InvalidData, InvalidParams, NotFound, Unauthorized, translate
+from ..errors import AlreadyExists, BackendError, InvalidData, InvalidParams, NotFound, PermissionDenied, translate
 from . import stream
 from .images import list_images
 
@@ -327,7 +327,7 @@ def _file_error(exc, path, doing):
     if isinstance(exc, FileNotFoundError):
         return NotFound(f"Cannot {doing} '{path}': {reason}.", path)
     if isinstance(exc, PermissionError):
-        return Unauthorized(f"Cannot {doing} '{path}': {reason}.", path)
+        return PermissionDenied(f"Cannot {doing} '{path}': {reason}.", path)
     return BackendError(f"Cannot {doing} '{path}': {reason}.", path)
 
 

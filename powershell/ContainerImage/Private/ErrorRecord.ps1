@@ -12,6 +12,7 @@ $script:ErrorKinds = @{
     AlreadyExists        = 'ResourceExists',         'System.IO.IOException'
     InvalidData          = 'InvalidData',            'System.IO.InvalidDataException'
     ConfirmationUnavailable = 'OperationStopped',    'System.Management.Automation.PSInvalidOperationException'
+    PermissionDenied     = 'PermissionDenied',       'System.UnauthorizedAccessException'
     Cancelled            = 'OperationStopped',       'System.OperationCanceledException'
     MethodNotFound       = 'NotImplemented',         'System.NotSupportedException'
     ParseError           = 'ProtocolError',          'System.FormatException'

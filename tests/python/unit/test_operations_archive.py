@@ -225,7 +225,7 @@ def test_a_folder_that_cannot_be_written_is_unauthorized_naming_it(tmp_path, mon
         raise PermissionError(13, "Permission denied", path)
 
     monkeypatch.setattr(archive.os, "open", refused)
-    with pytest.raises(errors.Unauthorized) as caught:
+    with pytest.raises(errors.PermissionDenied) as caught:
         archive.save_image(context(ArchiveAPI()), ["busybox"], str(tmp_path / "x.tar"))
     assert caught.value.message == f"Cannot write in '{tmp_path}': Permission denied."
     assert caught.value.target == str(tmp_path)
