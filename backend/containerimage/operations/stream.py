@@ -2,12 +2,14 @@
 with per-layer progress, cancellable from another thread, its failures framed to name image and registry.
 """
 
+import os
 import re
 import socket
 import time
 
 import docker.auth
 
+from .. import credentials
 from ..errors import classify_message
 
 PROGRESS_INTERVAL = 0.1  # seconds between two progress notifications of one layer with the same status
@@ -16,13 +18,17 @@ _LAYER_ID = re.compile(r"[0-9a-f]{12}\Z")  # the engine's short layer ids; other
 
 def auth_header(api, ref, auth):
     """X-Registry-Auth for ref's registry: the credentials given for this call, else the stored login
-    (config.json, credsStore or credHelpers, read anew: logins made since the backend started count);
+    (config.json in DOCKER_CONFIG, credsStore or credHelpers, read anew: logins made since the backend
+    started count);
     {} when there is neither."""
     registry, _ = docker.auth.resolve_repository_name(ref.repository)
     if auth:
         config = {"username": auth.get("username"), "password": auth.get("password"), "serveraddress": registry}
         return {"X-Registry-Auth": docker.auth.encode_header(config)}
-    api.reload_config()
+    path = credentials.config_path()
+    if not os.path.isfile(path):  # no logins; the SDK alone would fall back to ~/.docker, as docker does not
+        return {}
+    api.reload_config(dockercfg_path=path)
     header = docker.auth.get_config_header(api, registry)
     return {"X-Registry-Auth": header} if header else {}
 

@@ -534,3 +534,16 @@ def test_cancel_before_the_response_arrives_closes_it_at_once():
     with pytest.raises(errors.Cancelled):
         images.pull_image(context, name="busybox")
     assert api.responses[0].close_calls == 1
+
+
+def test_without_a_config_json_in_docker_config_no_login_is_read_not_even_from_home(docker_config, monkeypatch,
+                                                                                    tmp_path):
+    (docker_config / "config.json").unlink()
+    home = tmp_path / "home"
+    (home / ".docker").mkdir(parents=True)
+    (home / ".docker" / "config.json").write_text('{"auths": {"https://index.docker.io/v1/": {"auth": "dTpw"}}}')
+    monkeypatch.setenv("HOME", str(home))  # where the docker SDK alone would look next
+    api = FakeDockerAPI(SUMMARIES, CONTAINERS, CONFIGS, pull_events=pull_events())
+    pull(api, name="busybox")
+    assert api.reloads == 0
+    assert "X-Registry-Auth" not in api.posts[0]["headers"]
