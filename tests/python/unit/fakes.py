@@ -6,6 +6,7 @@ backend that calls the SDK with a keyword the SDK does not take fails here as it
 
 import copy
 import inspect
+import io
 import threading
 
 import docker
@@ -189,3 +190,10 @@ class NoEngine:
 
     def client(self):
         raise AssertionError("the engine must not be asked")
+
+
+class TTY(io.StringIO):
+    """A text stream that says it is a terminal (so the CLI colours what it writes)."""
+
+    def isatty(self):
+        return True

@@ -15,7 +15,7 @@ from hypothesis import given, settings, strategies as st
 from containerimage import __version__, cli
 from containerimage.operations import images
 
-from .fakes import FakeDockerAPI, FakeEngine, NoEngine
+from .fakes import FakeDockerAPI, FakeEngine, NoEngine, TTY
 from .test_operations_images import BUSYBOX, BUSYBOX_DIGEST, CONFIGS, CONTAINERS, SUMMARIES, pull_events
 
 BACKEND = os.path.join(os.path.dirname(__file__), "..", "..", "..", "backend")
@@ -37,22 +37,6 @@ def fake_engine(monkeypatch):
         {"status": "Downloading", "progressDetail": {"current": 1, "total": 2}, "id": "0123456789ab"}))
     monkeypatch.setattr(cli, "Engine", lambda: FakeEngine(api))
     return api
-
-
-class TTY:
-    """A stream that says it is a terminal."""
-
-    def __init__(self):
-        self.parts = []
-
-    def write(self, text):
-        self.parts.append(text)
-
-    def isatty(self):
-        return True
-
-    def getvalue(self):
-        return "".join(self.parts)
 
 
 # --------------------------------------------------------------------------------------- exit codes

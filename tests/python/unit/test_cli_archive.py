@@ -9,7 +9,7 @@ import pytest
 
 from containerimage import cli
 
-from .fakes import FakeEngine, NoEngine
+from .fakes import FakeEngine, NoEngine, TTY
 from .test_operations_archive import ARCHIVE_BYTES, LOADED, ArchiveAPI
 from .test_operations_images import DANGLING
 
@@ -29,13 +29,6 @@ def api(monkeypatch):
     api = ArchiveAPI(load_events=LOADED)
     monkeypatch.setattr(cli, "Engine", lambda: FakeEngine(api))
     return api
-
-
-class TTY(io.StringIO):
-    """A text stream that says it is a terminal."""
-
-    def isatty(self):
-        return True
 
 
 class Piped(io.StringIO):

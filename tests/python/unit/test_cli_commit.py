@@ -7,8 +7,8 @@ import pytest
 
 from containerimage import cli
 
-from .fakes import FakeEngine, NoEngine, api_error
-from .test_cli import ANSI, TTY
+from .fakes import FakeEngine, NoEngine, TTY, api_error
+from .test_cli import ANSI
 from .test_operations_commit import BASE, OTHER, ImageStoreAPI
 from .test_operations_history import ASPNET_HISTORY, COMMITTED_HISTORY
 

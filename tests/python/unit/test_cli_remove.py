@@ -7,7 +7,7 @@ import pytest
 
 from containerimage import cli
 
-from .fakes import FakeEngine, api_error
+from .fakes import FakeEngine, TTY, api_error
 from .test_operations_remove import (CHILD, LOOSE, MIDDLE, OTHER, PINNED, PINNED_DIGEST, STOPPED_ON_CHILD, TOP,
                                      EngineAPI)
 
@@ -28,11 +28,6 @@ def api(monkeypatch):
 
 def removed(api):
     return [args[0] for name, args, _ in api.calls if name == "remove_image"]
-
-
-class TTY(io.StringIO):
-    def isatty(self):
-        return True
 
 
 def test_rmi_prints_what_was_untagged_and_deleted_plain_when_piped(api, capsys):

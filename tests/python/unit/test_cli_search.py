@@ -7,7 +7,7 @@ import pytest
 
 from containerimage import cli
 
-from .fakes import FakeDockerAPI, FakeEngine, NoEngine, api_error
+from .fakes import FakeDockerAPI, FakeEngine, NoEngine, TTY, api_error
 from .test_operations_search import HUB, SEED, FakeRegistry, free_port, store_login
 
 ANSI = re.compile(r"\x1b\[")
@@ -36,20 +36,6 @@ def hub(monkeypatch):
     api.search_results = HUB
     monkeypatch.setattr(cli, "Engine", lambda: FakeEngine(api))
     return api
-
-
-class TTY:
-    def __init__(self):
-        self.parts = []
-
-    def write(self, text):
-        self.parts.append(text)
-
-    def isatty(self):
-        return True
-
-    def getvalue(self):
-        return "".join(self.parts)
 
 
 def args(**given):
