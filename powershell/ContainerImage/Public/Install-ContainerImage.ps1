@@ -98,9 +98,8 @@ function Install-ContainerImage {
             $params = @{ name = $item; all_tags = [bool]$AllTags; if_missing = -not $Force }
             if ($Tag) { $params.tag = $Tag }
             if ($Platform) { $params.platform = $Platform }
-            if ($Credential -ne [System.Management.Automation.PSCredential]::Empty) {
-                $params.auth = @{ username = $Credential.UserName; password = $Credential.GetNetworkCredential().Password }
-            }
+            $auth = ConvertTo-BackendAuth $Credential
+            if ($auth) { $params.auth = $auth }
             $result = Invoke-Backend -Method image.pull -Params $params -Activity "Installing $shown"
             if ($result -is [System.Management.Automation.ErrorRecord]) {
                 $PSCmdlet.WriteError($result)

@@ -103,9 +103,8 @@ function Publish-ContainerImage {
             if (-not (Confirm-Change $PSCmdlet $shown 'Publish container image')) { continue }
             $params = @{ name = $target; all_tags = [bool]$AllTags }
             if ($Tag) { $params.tag = $Tag }
-            if ($Credential -ne [System.Management.Automation.PSCredential]::Empty) {
-                $params.auth = @{ username = $Credential.UserName; password = $Credential.GetNetworkCredential().Password }
-            }
+            $auth = ConvertTo-BackendAuth $Credential
+            if ($auth) { $params.auth = $auth }
             $result = Invoke-Backend -Method image.push -Params $params -Activity "Publishing $shown"
             if ($result -is [System.Management.Automation.ErrorRecord]) {
                 if ($result.CategoryInfo.Category -eq 'AuthenticationError') {
