@@ -40,6 +40,8 @@ these, without DOCKER_CONTEXT, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH):
     DOCKER_HOST                        unix:///tmp/cis-XXXXXXXX/docker.sock
     DOCKER_CONFIG                      an empty folder of the sandbox (no login saved)
     CONTAINERIMAGE_CACHE_DIR           the backend's cache folder, inside the sandbox
+    CONTAINERIMAGE_CONFIG              the settings file, inside the sandbox and missing
+                                       (all defaults; never the user's own settings)
     CONTAINERIMAGE_SANDBOX             the sandbox folder
     CONTAINERIMAGE_TEST_MIRROR         127.0.0.1:PORT of the mirror registry
     CONTAINERIMAGE_TEST_REGISTRY       127.0.0.1:PORT of the auth registry
@@ -665,6 +667,8 @@ class Sandbox:
             'DOCKER_HOST': f'unix://{self.path("docker.sock")}',
             'DOCKER_CONFIG': self.path('docker-config'),
             'CONTAINERIMAGE_CACHE_DIR': self.path('containerimage-cache'),
+            # a private, missing settings file: tests never read the user's own settings
+            'CONTAINERIMAGE_CONFIG': self.path('containerimage-config', 'config.yaml'),
             'CONTAINERIMAGE_SANDBOX': self.directory,
             'CONTAINERIMAGE_TEST_MIRROR': f'127.0.0.1:{self.mirror_port}',
             'CONTAINERIMAGE_TEST_REGISTRY': f'127.0.0.1:{self.auth_port}',

@@ -16,6 +16,9 @@
   containerimage search [TERM] [-r REGISTRY]... [-t]   search Docker Hub like `docker search`, or a registry's catalog
                                     depends on unless -f
   containerimage prune [--unused] [--label L]... [--dry-run] [-f]   remove dangling (or unused) images
+  containerimage dsc get|test|set  the DSC v3 resource ContainerImage/Image: JSON on stdin and stdout
+  containerimage test NAME [--isolation process|hyperv] [--platform P] [--remote]   can this host run it?
+                                    (exit 0 yes, 10 no, 1 cannot tell)
 
 The human commands print colour (colorama) only when writing to a terminal, plain text when piped.
 Exit codes are ExitStatus: scripts can tell "not found" from "engine down" from "wrong password".
@@ -24,6 +27,7 @@ Exit codes are ExitStatus: scripts can tell "not found" from "engine down" from 
 import argparse
 import calendar
 import getpass
+import json
 import logging
 import os
 import sys
@@ -38,6 +42,8 @@ from .operations import search
 from .credentials import config_path
 from .operations import push, registry
 from .operations import remove
+from .operations import compatibility
+from . import dsc
 from .server import Context, Server
 
 
@@ -52,6 +58,7 @@ class ExitStatus(IntEnum):
     CONFLICT = 7
     EXISTS = 8
     INVALID_DATA = 9
+    INCOMPATIBLE = 10
     CANCELLED = 130
 
 
@@ -63,6 +70,7 @@ _EXIT_BY_KIND = {
     "Conflict": ExitStatus.CONFLICT,
     "AlreadyExists": ExitStatus.EXISTS,
     "InvalidData": ExitStatus.INVALID_DATA,
+    "Incompatible": ExitStatus.INCOMPATIBLE,
     "InvalidReference": ExitStatus.USAGE,
     "InvalidParams": ExitStatus.USAGE,
     "Cancelled": ExitStatus.CANCELLED,
@@ -423,6 +431,34 @@ def cmd_prune(args, term):
     return ExitStatus.SUCCESS
 
 
+def cmd_dsc(args, term):
+    """The DSC v3 command resource (dsc.py): the instance as JSON on stdin, JSON lines on stdout; a failure
+    is one JSON trace line {"error": message} on stderr, as DSC reads them, and the exit code of its kind."""
+    try:
+        lines = dsc.invoke(args.operation, sys.stdin.read(), Context(Engine()))
+    except Exception as exc:
+        error = errors.translate(exc)
+        term.stderr.write(json.dumps({"error": error.message}) + "\n")
+        return _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)
+    for line in lines:
+        term.stdout.write(line + "\n")
+    return ExitStatus.SUCCESS
+
+
+def cmd_test(args, term):
+    """Whether the engine's host can run an image: a verdict line, the reason, and an exit code to test."""
+    row = compatibility.test_image(Context(Engine()), name=args.name, isolation=args.isolation,
+                                   platform=args.platform, remote=args.remote)
+    verdict = {True: ("runs", "name"), False: ("does not run", "error"), None: ("cannot tell", "dim")}[row["Compatible"]]
+    image = "/".join(p for p in (row["ImageOs"], row["Architecture"]) if p) or "unknown platform"
+    version = f" {row['ImageOsVersion']}" if row["ImageOsVersion"] else ""
+    term.stdout.write(f"{term.style(row['Reference'], 'name')}: {term.style(verdict[0], verdict[1])} "
+                      f"({row['Source'].lower()} image, {image}{version})\n{row['Reason']}\n")
+    if row["Platforms"]:
+        term.stdout.write("Platforms: " + ", ".join(row["Platforms"]) + "\n")
+    return {True: ExitStatus.SUCCESS, False: ExitStatus.INCOMPATIBLE, None: ExitStatus.ERROR}[row["Compatible"]]
+
+
 def _confirmed(term, question):
     term.stderr.write(question)
     term.stderr.flush()
@@ -514,6 +550,15 @@ def parser():
     prune_p.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
     prune_p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     prune_p.set_defaults(run=cmd_prune)
+    dsc_p = sub.add_parser("dsc", help="the DSC v3 resource ContainerImage/Image (ContainerImage.dsc.resource.json)")
+    dsc_p.add_argument("operation", choices=dsc.OPERATIONS, help="get, test or set the instance given as JSON on stdin")
+    dsc_p.set_defaults(run=cmd_dsc)
+    test_p = sub.add_parser("test", help="can the engine's host run an image (local, or read from its registry)?")
+    test_p.add_argument("name", help="repository[:tag|@digest], image id, or alias (e.g. NanoServer)")
+    test_p.add_argument("--isolation", choices=("process", "hyperv"), help="default: the engine's")
+    test_p.add_argument("--platform", help="os[/arch[/variant]] of a manifest list to test instead of the host's")
+    test_p.add_argument("--remote", action="store_true", help="read the registry even for a local image")
+    test_p.set_defaults(run=cmd_test)
     return p
 
 

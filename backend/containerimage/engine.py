@@ -1,7 +1,9 @@
 """Which Docker engine to talk to, chosen as the docker CLI chooses it, and a lazily made client for it.
 
-Order: DOCKER_HOST; else the context named by DOCKER_CONTEXT or by `currentContext` in config.json
-(in DOCKER_CONFIG, default ~/.docker); else the OS default (unix socket, or the npipe on Windows).
+Order: DOCKER_HOST; else the context named by DOCKER_CONTEXT; else the Engine of the user's settings
+(settings.py); else the context named by `currentContext` in config.json (in DOCKER_CONFIG, default
+~/.docker); else the OS default (unix socket, or the npipe on Windows). The Engine setting comes before
+config.json's current context because it is this module's own, more specific choice.
 DOCKER_TLS_VERIFY and DOCKER_CERT_PATH apply to DOCKER_HOST as they do for the CLI.
 """
 
@@ -14,6 +16,7 @@ import threading
 import docker
 from docker.tls import TLSConfig
 
+from . import settings
 from .cache import PlatformCache, cache_dir
 from .errors import EngineUnavailable, root_cause
 
@@ -75,11 +78,21 @@ def resolve(environ=os.environ):
     """(host, tls, source) for the engine the docker CLI would use in this environment."""
     if environ.get("DOCKER_HOST"):
         return environ["DOCKER_HOST"], _tls_from_env(environ), "DOCKER_HOST"
+    configured = _engine_setting(environ)
+    if configured:
+        return configured, _tls_from_env(environ), f"the Engine setting in {settings.path(environ)}"
     name = _context_name(environ)
     if name and name != "default":
         host, tls = _context_endpoint(name, environ)
         return host, tls, f"context {name}"
     return DEFAULT_HOST, _tls_from_env(environ), "default"
+
+
+def _engine_setting(environ):
+    """The settings' Engine when it applies: neither DOCKER_HOST nor DOCKER_CONTEXT is set."""
+    if environ.get("DOCKER_HOST") or environ.get("DOCKER_CONTEXT"):
+        return None
+    return settings.current(environ).engine  # a broken file: its default (None), as current() gives
 
 
 class Engine:
@@ -93,6 +106,7 @@ class Engine:
         self._environ = dict(os.environ if environ is None else environ)
         self._client = None
         self._lock = threading.Lock()
+        self._setting = None  # the Engine setting the client was made for: a change makes a new client
         self.host = None
         self.source = None
         # image id -> its platform fields; ids are content hashes, so entries never go stale
@@ -100,7 +114,12 @@ class Engine:
 
     def client(self):
         with self._lock:
+            # The settings file may name another engine since: a new client (requests still using the old
+            # one finish with it).
+            if self._client is not None and _engine_setting(self._environ) != self._setting:
+                self._client = None
             if self._client is None:
+                self._setting = _engine_setting(self._environ)
                 try:
                     host, tls, self.source = resolve(self._environ)
                 except (ValueError, docker.errors.TLSParameterError) as exc:
@@ -110,6 +129,10 @@ class Engine:
                     # version="auto" asks the engine its API version once, so old and new engines both work.
                     self._client = docker.APIClient(base_url=host, tls=tls or False, version="auto",
                                                     timeout=TIMEOUT_SECONDS)
+                    if host.startswith(("unix://", "npipe://")):
+                        # No proxy or netrc applies to a local socket; without this, requests looks both up
+                        # in the environment and the home folder at every call (~0.3 ms each).
+                        self._client.trust_env = False
                 except docker.errors.DockerException as exc:
                     raise EngineUnavailable(f"Cannot reach the Docker engine at {host} (from {self.source}): "
                                             f"{root_cause(exc)}", host) from exc

@@ -84,6 +84,10 @@ class PermissionDenied(BackendError):
     code, kind = -32009, "PermissionDenied"  # the file system refused (a folder we may not write in)
 
 
+class Incompatible(BackendError):
+    code, kind = -32010, "Incompatible"  # the host cannot run the image (another OS, or a Windows build it cannot run)
+
+
 class Cancelled(BackendError):
     code, kind = -32800, "Cancelled"  # LSP's RequestCancelled
 

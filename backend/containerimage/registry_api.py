@@ -235,6 +235,21 @@ class RegistryClient:
             config = self._json(f"/v2/{name}/blobs/{manifest['config']['digest']}", scope, f"{name}:{tag}")
         return ((config.get("config") or {}).get("Labels") or {}).get(DESCRIPTION_KEY)
 
+    def manifest(self, name, reference):
+        """(manifest or index as a dict, its digest or None) of name at a tag or digest: one GET, nothing pulled."""
+        what = f"{name}@{reference}" if ":" in reference else f"{name}:{reference}"
+        response = self._get(f"/v2/{name}/manifests/{reference}", f"repository:{name}:pull", what,
+                             accept=MANIFEST_TYPES)
+        body = self._decode(response, what)
+        if not isinstance(body, dict):
+            raise InvalidData(f"{self.registry.name} sent a manifest for {what} that is not a JSON object.",
+                              self.registry.name)
+        return body, response.headers.get("Docker-Content-Digest")
+
+    def blob_json(self, name, digest, what):
+        """A small JSON blob of name (an image config), read whole."""
+        return self._json(f"/v2/{name}/blobs/{digest}", f"repository:{name}:pull", what)
+
     # -- paging
 
     def _paged(self, path, key, page_size, scope, what):

@@ -16,7 +16,7 @@ import threading
 import typing
 from concurrent.futures import ThreadPoolExecutor
 
-from . import errors, protocol
+from . import errors, protocol, settings
 
 log = logging.getLogger("containerimage")
 
@@ -30,6 +30,7 @@ class Context:
     def __init__(self, engine, progress=None):
         self.engine = engine
         self._progress = progress
+        self._show_progress = None  # the Progress setting, read at the first progress of this request
         self._cancelled = threading.Event()
         self._on_cancel = []
         self._lock = threading.Lock()
@@ -39,7 +40,11 @@ class Context:
         return self._cancelled.is_set()
 
     def progress(self, **fields):
-        if self._progress is not None:
+        if self._progress is None:
+            return
+        if self._show_progress is None:  # per request, so a changed setting applies to the next one
+            self._show_progress = settings.current().progress
+        if self._show_progress:
             self._progress(fields)
 
     def on_cancel(self, callback):
@@ -79,9 +84,10 @@ class Server:
         """Serve until stdin closes, then finish what was asked (a client that wants less cancels first)."""
         with ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="request") as pool:
             for line in protocol.read_lines(self._in):
-                self._handle(line, pool)
+                self.handle(line, pool)
 
-    def _handle(self, line, pool):
+    def handle(self, line, pool):
+        """Answer one message line: errors at once, a request by a task on pool (its answer comes later)."""
         try:
             message = json.loads(line)
         except (ValueError, RecursionError) as exc:

@@ -9,6 +9,10 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('ContainerImage.Format.ps1xml')
+    # The class-based DSC resource ContainerImage (a nested module: DSC finds class resources only in a
+    # root or nested module file; see Private/DscResource.ps1).
+    NestedModules        = @('ContainerImage.DscResource.psm1')
+    DscResourcesToExport = @('ContainerImage')
     FunctionsToExport    = @(
         'Add-ContainerImageTag'
         'Connect-ContainerRegistry'
@@ -16,12 +20,16 @@
         'Find-ContainerImage'
         'Get-ContainerImage'
         'Get-ContainerImageHistory'
+        'Get-ContainerImageSetting'
         'Import-ContainerImage'
         'Install-ContainerImage'
         'New-ContainerImage'
         'Publish-ContainerImage'
         'Remove-ContainerImage'
         'Save-ContainerImage'
+        'Set-ContainerImageSetting'
+        'Sync-ContainerImage'
+        'Test-ContainerImage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -153,7 +153,7 @@ Describe 'Connect-ContainerRegistry' {
         $wrong = Connect-ContainerRegistry $registry -Credential $wrongCredential -Verbose -ErrorAction Continue *>&1
         ($wrong | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).CategoryInfo.Category | Should -Be 'AuthenticationError'
         ($wrong | Out-String) | Should -Not -BeLike '*not-the-password*'
-        $backendPid = & (Get-Module ContainerImage) { $script:Backend.Process.Id }
+        $backendPid = & (Get-Module ContainerImage) { $script:Backend.Handshake.pid }   # this process, in-process
         [System.IO.File]::ReadAllText("/proc/$backendPid/cmdline") | Should -Not -BeLike "*$password*"
     }
 

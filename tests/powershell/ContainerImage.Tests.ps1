@@ -54,7 +54,7 @@ Describe 'The ContainerImage module' {
     }
 }
 
-Describe 'The backend process' {
+Describe 'The backend process' -Skip:($env:CONTAINERIMAGE_TRANSPORT -eq 'InProcess') {
     It 'is started once and reused by every call' {
         Get-ContainerImage | Out-Null
         $first = Get-BackendProcess
@@ -82,6 +82,14 @@ Describe 'The backend process' {
         Import-Module $ModulePath -Force
     }
 
+    It 'starts the backend when the module is imported, ahead of the first command' {
+        Remove-Module ContainerImage
+        Import-Module $ModulePath
+        Get-BackendProcess | Should -Not -BeNullOrEmpty
+    }
+}
+
+Describe 'The backend, under either transport' {
     It 'says clearly when Python cannot be found' {
         $ps = Invoke-InNewRunspace '$env:CONTAINERIMAGE_PYTHON = "/nonexistent/python3"; try { Get-ContainerImage } finally { $env:CONTAINERIMAGE_PYTHON = $null }'
         try {
@@ -131,7 +139,7 @@ Describe 'The backend process' {
     It 'applies a change of DOCKER_HOST at once: ConnectionError for an engine that is down, and back again' {
         $saved = $env:DOCKER_HOST
         Get-ContainerImage | Out-Null
-        $first = (Get-BackendProcess).Id
+        $first = Get-Backend
         try {
             $env:DOCKER_HOST = 'unix:///nonexistent/docker.sock'
             { Get-ContainerImage } | Should -Throw -ExpectedMessage '*Cannot reach the Docker engine at unix:///nonexistent/docker.sock*'
@@ -139,18 +147,12 @@ Describe 'The backend process' {
             try { Get-ContainerImage } catch { $failure = $_ }
             $failure.CategoryInfo.Category | Should -Be 'ConnectionError'
             $failure.FullyQualifiedErrorId | Should -BeLike 'ContainerImage.EngineUnavailable*'
-            (Get-BackendProcess).Id | Should -Not -Be $first
+            [object]::ReferenceEquals((Get-Backend), $first) | Should -BeFalse -Because 'a new backend reads the new environment'
         } finally {
             $env:DOCKER_HOST = $saved
         }
         Get-ContainerImage -Name 'microsoft/*' -ErrorAction Stop | Out-Null
         (Get-Backend).Handshake.engine.host | Should -Be $saved
-    }
-
-    It 'starts the backend when the module is imported, ahead of the first command' {
-        Remove-Module ContainerImage
-        Import-Module $ModulePath
-        Get-BackendProcess | Should -Not -BeNullOrEmpty
     }
 
     It 'cancels the backend request when the pipeline is stopped (Ctrl+C) in the middle of a pull' {
@@ -210,6 +212,11 @@ Describe 'Tab completion' {
             (Get-Completion "$command -Name microsoft/nan").CompletionText | Should -Contain 'microsoft/nanoserver:latest' -Because $command
         }
         (Get-Completion 'Get-ContainerImage -ChildOf microsoft/nan').CompletionText | Should -Contain 'microsoft/nanoserver'
+        (Get-Completion 'Test-ContainerImage -Name microsoft/nan').CompletionText | Should -Contain 'microsoft/nanoserver:latest'
+        foreach ($command in 'Install-ContainerImage', 'Test-ContainerImage') {
+            (Get-Completion "$command -Name Nano").CompletionText | Should -Contain 'NanoServer' -Because "$command resolves aliases"
+        }
+        (Get-Completion 'Remove-ContainerImage -Name Nano').CompletionText | Should -Not -Contain 'NanoServer' -Because 'aliases name images to pull, not local ones'
     }
 
     It 'completes containers, stopped ones too, by name and id for New-ContainerImage -Container' {
@@ -230,12 +237,24 @@ Describe 'Tab completion' {
         $env:DOCKER_CONFIG = (New-Item -ItemType Directory (Join-Path $TestDrive 'completion-config')).FullName
         try {
             Set-Content (Join-Path $env:DOCKER_CONFIG 'config.json') '{"auths": {"registry.example.com:5000": {}}, "credHelpers": {"other.example.com": "test"}}'
-            foreach ($command in 'Connect-ContainerRegistry', 'Disconnect-ContainerRegistry', 'Find-ContainerImage') {
+            foreach ($command in 'Connect-ContainerRegistry', 'Disconnect-ContainerRegistry', 'Find-ContainerImage', 'Set-ContainerImageSetting') {
                 (Get-Completion "$command -Registry registry.ex").CompletionText | Should -Be 'registry.example.com:5000' -Because $command
             }
             (Get-Completion 'Find-ContainerImage -Registry other').CompletionText | Should -Be 'other.example.com'
         } finally {
             $env:DOCKER_CONFIG = $saved
+        }
+    }
+
+    It 'completes the aliases of the settings file for Set-ContainerImageSetting -RemoveAlias' {
+        $saved = $env:CONTAINERIMAGE_CONFIG
+        $env:CONTAINERIMAGE_CONFIG = Join-Path $TestDrive 'completion-settings.yaml'
+        try {
+            Set-Content $env:CONTAINERIMAGE_CONFIG "Aliases:`n  ToolBox:`n    Repository: registry.example.com:5000/tools/busybox`n    Tag: latest"
+            (Get-Completion 'Set-ContainerImageSetting -RemoveAlias Tool').CompletionText | Should -Be 'ToolBox'
+            Get-Completion 'Set-ContainerImageSetting -RemoveAlias Nano' | Should -BeNullOrEmpty -Because 'a shipped alias cannot be removed'
+        } finally {
+            $env:CONTAINERIMAGE_CONFIG = $saved
         }
     }
 }

@@ -169,3 +169,23 @@ Describe 'Get-ContainerImage' {
         @($help.Examples.Example).Count | Should -BeGreaterThan 1
     }
 }
+
+Describe 'Get-ContainerImage: RunsOnHost' {
+    BeforeAll { $savedHost = $env:DOCKER_HOST }
+    AfterEach { $env:DOCKER_HOST = $savedHost }
+
+    It 'says whether each image runs on this host' {
+        Install-ContainerImage -Name microsoft/nanoserver | Out-Null
+        (Get-ContainerImage microsoft/nanoserver).RunsOnHost | Should -BeTrue   # a Linux image on this Linux host
+        $engine = Start-WindowsEngine -Build 20348
+        try {
+            $env:DOCKER_HOST = $engine.Host
+            $image = Get-ContainerImage microsoft/nanoserver
+            $image.RunsOnHost | Should -BeFalse   # the same image, seen from a Windows host
+            (Test-ContainerImage -InputObject $image).Reason | Should -BeLike '*Linux*Windows 10.0.20348*'
+        } finally {
+            $env:DOCKER_HOST = $savedHost
+            Stop-WindowsEngine $engine
+        }
+    }
+}

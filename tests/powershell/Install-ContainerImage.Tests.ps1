@@ -93,7 +93,7 @@ Describe 'Install-ContainerImage' {
         ($all | Where-Object { $_.PSObject.TypeNames -contains 'ContainerImage.Image' }).Tag | Should -Be '1.0'
         ($all | Out-String) | Should -Not -BeLike "*$password*"
         # The password went to the backend inside the protocol message, not on its command line.
-        $backendPid = & (Get-Module ContainerImage) { $script:Backend.Process.Id }
+        $backendPid = & (Get-Module ContainerImage) { $script:Backend.Handshake.pid }   # this process, in-process
         [System.IO.File]::ReadAllText("/proc/$backendPid/cmdline") | Should -Not -BeLike "*$password*"
         Remove-TestImage "$registry/private/busybox:1.0"
     }
@@ -132,5 +132,93 @@ Describe 'Install-ContainerImage' {
         $help = Get-Help Install-ContainerImage -Full
         @($help.Examples.Example).Count | Should -BeGreaterThan 1
         $help.Parameters.Parameter.Name | Should -Contain 'Credential'
+    }
+}
+
+Describe 'Install-ContainerImage: what the host can run, and aliases' {
+    BeforeAll {
+        # Windows images (and a Linux one) pushed into the mirror through the registry API, never on the engine.
+        $architecture = Invoke-Docker version --format '{{.Server.Arch}}'
+        $repositoryName = "test/install-compat-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
+        $repository = "$env:CONTAINERIMAGE_TEST_MIRROR/$repositoryName"
+        $win20348 = Push-PlatformImage -Name $repositoryName -Tag win20348 -Platform 'windows/amd64/10.0.20348.100'
+        $win17763 = Push-PlatformImage -Name $repositoryName -Tag win17763 -Platform 'windows/amd64/10.0.17763.100'
+        $null = Push-PlatformImage -Name $repositoryName -Tag linux -Platform "linux/$architecture"
+        $savedHost = $env:DOCKER_HOST
+        $savedConfig = $env:CONTAINERIMAGE_CONFIG
+    }
+
+    AfterEach {
+        $env:DOCKER_HOST = $savedHost
+        $env:CONTAINERIMAGE_CONFIG = $savedConfig
+    }
+
+    AfterAll {
+        Remove-TestImage "${repository}:linux", "${repository}:win20348", "${repository}:win17763"
+    }
+
+    It 'refuses an image this host cannot run before downloading any layer, naming both versions' {
+        $null = Install-ContainerImage -Name "${repository}:win20348" -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors.Count | Should -Be 1
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.Incompatible,Install-ContainerImage'
+        $errors[0].TargetObject | Should -Be "${repository}:win20348"
+        $errors[0].Exception.Message | Should -BeLike '*was not installed*Windows 10.0.20348.100*Linux (kernel*'
+        Get-MirrorBlobFetch $win20348.images[0].layer | Should -Be 0
+        & docker image inspect "${repository}:win20348" 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Not -Be 0
+    }
+
+    It 'says with -Verbose what it checked, and installs what the host runs' {
+        $output = Install-ContainerImage -Name "${repository}:linux" -Verbose 4>&1
+        $verbose = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        $verbose | Should -Contain "${repository}:linux: compatibility: $((Test-ContainerImage "${repository}:linux").Reason)"
+        ($output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).Tag | Should -Be 'linux'
+    }
+
+    It 'on a Windows host, refuses an older Windows build without sending a pull, unless -Isolation HyperV' {
+        $engine = Start-WindowsEngine -Build 20348
+        try {
+            $env:DOCKER_HOST = $engine.Host
+            $null = Install-ContainerImage -Name "${repository}:win17763" -ErrorVariable errors -ErrorAction SilentlyContinue
+            $errors[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.Incompatible,Install-ContainerImage'
+            $errors[0].Exception.Message | Should -BeLike '*17763*20348*-Isolation HyperV*'
+            (Get-WindowsEngineRequest $engine) -like 'POST /*images/create*' | Should -BeNullOrEmpty
+            Get-MirrorBlobFetch $win17763.images[0].layer | Should -Be 0
+            # With Hyper-V the host runs it, so the pull is sent (and the real engine, which is Linux, refuses
+            # a Windows image: that refusal is the engine's own, after the check let it through).
+            $null = Install-ContainerImage -Name "${repository}:win17763" -Isolation HyperV -ErrorVariable hyperV -ErrorAction SilentlyContinue
+            (Get-WindowsEngineRequest $engine) -like 'POST /*images/create*' | Should -Not -BeNullOrEmpty
+            $hyperV[0].FullyQualifiedErrorId | Should -Not -Be 'ContainerImage.Incompatible,Install-ContainerImage'
+        } finally {
+            $env:DOCKER_HOST = $savedHost
+            Stop-WindowsEngine $engine
+        }
+    }
+
+    It 'installs an alias of the settings as its repository and tag, and says so with -Verbose' {
+        $env:CONTAINERIMAGE_CONFIG = Join-Path $TestDrive 'aliases.yaml'
+        Set-Content $env:CONTAINERIMAGE_CONFIG "Aliases:`n  Tools:`n    Repository: $repository`n    Tag: linux`n"
+        $output = Install-ContainerImage -Name tools -Verbose 4>&1
+        $image = $output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $image.Repository, $image.Tag | Should -Be $repository, 'linux'
+        ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message |
+            Should -Contain "tools: alias 'Tools' (from $env:CONTAINERIMAGE_CONFIG) is ${repository}:linux"
+    }
+
+    It 'gives InvalidOperation for a Windows-only alias on this Linux host' {
+        $null = Install-ContainerImage -Name NanoServer -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.Incompatible,Install-ContainerImage'
+        $errors[0].Exception.Message | Should -BeLike "*NanoServer*mcr.microsoft.com/windows/nanoserver*Windows hosts*Linux*"
+    }
+
+    It 'gives the settings file''s error (InvalidData, with its line) for a default alias when the file is broken' {
+        $env:CONTAINERIMAGE_CONFIG = Join-Path $TestDrive 'broken.yaml'
+        Set-Content $env:CONTAINERIMAGE_CONFIG "Aliases: [oops`n"
+        $null = Install-ContainerImage -Name NanoServer -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].CategoryInfo.Category | Should -Be 'InvalidData'
+        $errors[0].Exception.Message | Should -BeLike "*broken.yaml, line *"
+        (Install-ContainerImage -Name microsoft/nanoserver).Repository | Should -Be 'microsoft/nanoserver'   # real names still work
     }
 }

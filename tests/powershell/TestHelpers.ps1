@@ -89,3 +89,55 @@ function New-FreshImage {
     if ($LASTEXITCODE -ne 0) { throw "sandbox.py fresh-image $name failed: $output" }
     $name
 }
+
+function Push-PlatformImage {
+    # Pushes into the mirror, through the registry API (tools/registry_push.py), an image whose config says
+    # the given platform (os/arch[/os.version]), or with several platforms a manifest list of them.
+    # Returns what the tool prints: digest, and images (each with platform, digest, config, layer).
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Tag, [Parameter(Mandatory)] [string[]] $Platform)
+    $arguments = @((Join-Path $PSScriptRoot '../../tools/registry_push.py'), '--registry', $env:CONTAINERIMAGE_TEST_MIRROR,
+                   '--name', $Name, '--tag', $Tag)
+    foreach ($item in $Platform) { $arguments += '--platform', $item }
+    $output = & /usr/bin/python3 @arguments 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "registry_push.py $Name`:$Tag failed: $output" }
+    $output | ConvertFrom-Json
+}
+
+function Get-MirrorBlobFetch {
+    # How many times the mirror registry answered a GET of this blob (its log has a line per request).
+    param([Parameter(Mandatory)] [string] $Digest)
+    Start-Sleep -Milliseconds 200   # the registry logs a request after answering it
+    @(Select-String -Path (Join-Path $env:CONTAINERIMAGE_SANDBOX 'mirror.log') -SimpleMatch "/blobs/$Digest" |
+        Where-Object { $_.Line -match 'response completed' -and $_.Line -match 'GET' }).Count
+}
+
+function Start-WindowsEngine {
+    # tools/windows_engine.py in front of the sandbox engine: the real engine, answering /info and /version
+    # as a Windows host of this build. Returns the process, with Host (its DOCKER_HOST) and Log (a file with
+    # every request line that went through). Stop it with Stop-WindowsEngine.
+    param([Parameter(Mandatory)] [int] $Build, [ValidateSet('process', 'hyperv')] [string] $Isolation = 'process')
+    $log = Join-Path $env:CONTAINERIMAGE_SANDBOX "windows-engine-$([guid]::NewGuid().ToString('n')).log"
+    $info = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')
+    foreach ($argument in (Join-Path $PSScriptRoot '../../tools/windows_engine.py'), '--engine', $env:DOCKER_HOST,
+                          '--build', $Build, '--isolation', $Isolation, '--log', $log) {
+        $info.ArgumentList.Add([string]$argument)
+    }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($info)
+    $process | Add-Member -NotePropertyName Host -NotePropertyValue $process.StandardOutput.ReadLine()
+    $process | Add-Member -NotePropertyName Log -NotePropertyValue $log -PassThru
+}
+
+function Stop-WindowsEngine {
+    # Closes its stdin: it stops and removes its socket.
+    param([Parameter(Mandatory)] $Engine)
+    $Engine.StandardInput.Close()
+    if (-not $Engine.WaitForExit(10000)) { $Engine.Kill() }
+}
+
+function Get-WindowsEngineRequest {
+    # The request lines (METHOD /path) that went through a Windows engine.
+    param([Parameter(Mandatory)] $Engine)
+    if (Test-Path $Engine.Log) { Get-Content $Engine.Log } else { @() }
+}

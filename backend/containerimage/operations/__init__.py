@@ -6,6 +6,9 @@ docker SDK errors through for errors.translate. Each module lists its own method
 """
 
 from . import archive, commit, containers, history, images, push, registry, remove, search, system
+from . import state, sync
+from . import configuration
+from . import compatibility
 
 METHODS = {
     **system.METHODS,
@@ -18,4 +21,8 @@ METHODS = {
     **push.METHODS,
     **search.METHODS,
     **archive.METHODS,
+    **state.METHODS,
+    **sync.METHODS,
+    **configuration.METHODS,
+    **compatibility.METHODS,
 }

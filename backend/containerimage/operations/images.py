@@ -13,9 +13,9 @@ from typing import List, Optional
 
 import docker.errors
 
-from .. import reference
+from .. import aliases, host, reference
 from ..errors import InvalidParams, NotFound, translate
-from . import stream
+from . import compatibility, stream
 
 WILDCARDS = frozenset("*?[")
 INSPECT_THREADS = 8
@@ -34,8 +34,11 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
         filters["dangling"] = ["true" if dangling else "false"]
     if label:
         filters["label"] = label
-    summaries = api.images(all=all, filters=filters)
-    users = containers_by_image(api.containers(all=True, trunc=False))
+    # The two listings at once: the engine answers the second while this thread waits on the first.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        containers = pool.submit(api.containers, all=True, trunc=False)
+        summaries = api.images(all=all, filters=filters)
+        users = containers_by_image(containers.result())
     rows = [row for summary in summaries for row in _rows(summary, users)]
 
     problems = []
@@ -64,6 +67,7 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
                 problems.append(NotFound(f"No {what} '{pattern}' on this engine.", pattern).to_dict())
 
     _add_platforms(ctx.engine, api, rows)
+    compatibility.add_runs_on_host(ctx.engine, rows)
     rows.sort(key=lambda r: (r["Created"], r["Repository"] or "", r["Tag"] or ""), reverse=True)
     return {"images": rows, "errors": problems}
 
@@ -297,9 +301,18 @@ def _inspect_layers(api, image_id):
 # ---------------------------------------------------------------------------------------------- pull
 
 def pull_image(ctx, name: str, tag: Optional[str] = None, all_tags: bool = False, platform: Optional[str] = None,
-               auth: Optional[dict] = None, if_missing: bool = False):
+               auth: Optional[dict] = None, if_missing: bool = False, isolation: Optional[str] = None):
     """Pull name (with tag or digest, or every tag), sending per-layer progress; return the pulled rows.
-    With if_missing, an image already on the engine is returned as it is, without asking the registry."""
+    With if_missing, an image already on the engine is returned as it is, without asking the registry.
+    name may be an alias (aliases.py). Unless a platform or all tags are asked for, the image is first
+    checked to run on this host (with isolation, default the engine's): Incompatible before any download
+    when it cannot (operations/compatibility.py). `notes` says what was resolved and checked."""
+    notes = []
+    isolation = compatibility._isolation(isolation)
+    resolution = aliases.resolve(name, tag, host_facts=lambda: host.facts(ctx.engine), repository_only=all_tags)
+    if resolution.note:
+        notes.append(resolution.note)
+    name = resolution.reference
     ref = reference.parse(name)
     if tag is not None:
         reference.parse(f"{ref.repository}:{tag}")  # validates the tag
@@ -313,8 +326,10 @@ def pull_image(ctx, name: str, tag: Optional[str] = None, all_tags: bool = False
     if if_missing and not all_tags:
         present = _pulled_rows(ctx, ref, tag, all_tags)
         if present:
-            return {"images": present, "digest": present[0]["Digest"], "status": "Already installed"}
+            return {"images": present, "digest": present[0]["Digest"], "status": "Already installed", "notes": notes}
 
+    if not all_tags and not platform:
+        notes.extend(compatibility.check_before_pull(ctx, reference.parse(target), target, isolation, auth))
     api = ctx.engine.client()
     params = {"fromImage": ref.repository, "tag": ref.digest or tag or ("" if all_tags else reference.DEFAULT_TAG)}
     if platform:
@@ -325,7 +340,7 @@ def pull_image(ctx, name: str, tag: Optional[str] = None, all_tags: bool = False
     except Exception as exc:
         raise stream.frame_error(translate(exc, target), ref, target, _PULL_MESSAGES) from exc
     ctx.check_cancelled()
-    return {"images": _pulled_rows(ctx, ref, tag, all_tags), "digest": digest, "status": status}
+    return {"images": _pulled_rows(ctx, ref, tag, all_tags), "digest": digest, "status": status, "notes": notes}
 
 
 def _pulled_rows(ctx, ref, tag, all_tags):

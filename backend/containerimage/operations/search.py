@@ -20,7 +20,7 @@ from typing import List, Optional
 
 import docker.errors
 
-from .. import registry_api
+from .. import registry_api, settings
 from ..errors import BackendError, Cancelled, InvalidParams, NotFound, RegistryUnavailable, classify_message, translate
 from ..registry_api import HUB_NAME, Registry, RegistryClient
 
@@ -35,8 +35,9 @@ WILDCARDS = frozenset("*?[")
 def search(ctx, term: Optional[str] = None, registry: Optional[List[str]] = None, limit: Optional[int] = None,
            stars: int = 0, official: bool = False, automated: bool = False, list_tags: bool = False,
            page_size: Optional[int] = None):
-    """Search Docker Hub (no registry given) or each registry given, in that order. A registry that fails
-    (malformed, down, refusing) is reported in `errors` and the others are still searched."""
+    """Search Docker Hub and the Registries of the settings (no registry given), or each registry given, in
+    that order. A registry that fails (malformed, down, refusing) is reported in `errors` and the others are
+    still searched."""
     limit = DEFAULT_LIMIT if limit is None else limit
     if limit < 1:
         raise InvalidParams(f"The limit must be 1 or more, not {limit}.", limit)
@@ -48,7 +49,7 @@ def search(ctx, term: Optional[str] = None, registry: Optional[List[str]] = None
     hub_filters = bool(stars or official or automated)
 
     results, problems, warnings, seen = [], [], [], set()
-    for text in registry or [HUB_NAME]:
+    for text in registry or _default_registries(term, hub_filters, warnings):
         try:
             target = registry_api.parse_registry(text)
             if target.name in seen:
@@ -67,6 +68,20 @@ def search(ctx, term: Optional[str] = None, registry: Optional[List[str]] = None
             ctx.check_cancelled()
             problems.append(translate(exc, text).to_dict())
     return {"results": results, "errors": problems, "warnings": warnings}
+
+
+def _default_registries(term, hub_filters, warnings):
+    """Docker Hub and the settings' Registries. Hub's filters (stars, ...) mean Hub only, quietly: the user
+    asked for something only Hub has. No term means the registries only: Hub cannot list everything, and
+    a registry's catalog can (a warning says Hub was left out)."""
+    configured = settings.current().registries
+    if not configured or hub_filters:
+        return [HUB_NAME]
+    if not term:
+        warnings.append("Docker Hub was not searched: it cannot list all its repositories, so give a search "
+                        "term to search it too.")
+        return configured
+    return [HUB_NAME, *configured]
 
 
 # ------------------------------------------------------------------------------------------ Docker Hub

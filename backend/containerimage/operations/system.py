@@ -1,10 +1,12 @@
 """The handshake, and a no-op for measuring the transport."""
 
+import importlib.util
 import os
 import platform
 import sys
+import sysconfig
 
-from .. import PROTOCOL_VERSION, __version__
+from .. import PROTOCOL_VERSION, __version__, settings
 from ..errors import translate
 
 
@@ -29,7 +31,53 @@ def handshake(ctx):
         "location": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # which copy of the backend
         "pid": os.getpid(),
         "engine": engine,
+        "settings": settings_summary(),
+        "embedding": embedding(),
     }
+
+
+def embedding():
+    """What a host process needs to run this same backend in-process (inprocess.py): the shared libpython,
+    Python's home and path, and pythonnet's Python.Runtime.dll when pythonnet is installed here."""
+    library, reason = _shared_library()
+    return {"library": library, "reason": reason, "home": sys.base_prefix, "path": [p for p in sys.path if p],
+            "pythonnet": _pythonnet_runtime()}
+
+
+def _shared_library():
+    """(path, None) of this Python's shared library, or (None, why there is none)."""
+    if sys.platform == "win32":
+        candidates = [os.path.join(sys.base_prefix, f"python{sys.version_info[0]}{sys.version_info[1]}.dll")]
+    else:
+        if not sysconfig.get_config_var("Py_ENABLE_SHARED") and sys.platform != "darwin":
+            return None, f"the Python at {sys.executable} is built without a shared libpython (Py_ENABLE_SHARED is 0)"
+        folder = sysconfig.get_config_var("LIBDIR") or ""
+        names = [sysconfig.get_config_var("INSTSONAME"), sysconfig.get_config_var("LDLIBRARY")]
+        candidates = [os.path.join(folder, name) for name in names if name and not name.endswith(".a")]
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate, None
+    return None, f"the Python at {sys.executable} has no shared libpython at {' or '.join(candidates) or 'its LIBDIR'}"
+
+
+def _pythonnet_runtime():
+    """Python.Runtime.dll of an installed pythonnet, found without importing it (that would load .NET)."""
+    spec = importlib.util.find_spec("pythonnet")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        path = os.path.join(folder, "runtime", "Python.Runtime.dll")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def settings_summary():
+    """What the module needs of the settings at start: which file, the transport and Python to use, whether
+    to show progress, and the file's problem (an error dict; the rest are then the defaults)."""
+    current = settings.current()
+    return {"path": current.path, "transport": current.transport, "python": current.python,
+            "progress": current.progress, "problem": current.problem.to_dict() if current.problem else None}
 
 
 def ping(ctx):

@@ -29,16 +29,24 @@ function Register-ContainerImageCompleter {
     $imageCompleter = {
         param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
         $word = $wordToComplete -replace "^['`"]|['`"]$", ''
-        $result = Invoke-Backend -Method image.list -Params @{ name = @("$word*") }
-        if ($result -is [System.Management.Automation.ErrorRecord]) { return }
-        $names = foreach ($row in $result.images) {
-            if ($row.Repository) { $row.Repository; if ($row.Tag) { "$($row.Repository):$($row.Tag)" } }
+        $names = [System.Collections.Generic.List[string]]::new()
+        if ($commandName -in 'Install-ContainerImage', 'Test-ContainerImage') {
+            # Aliases too (NanoServer, ...): names these two resolve to the right image for this host.
+            $settings = Invoke-Backend -Method settings.get
+            if ($settings -isnot [System.Management.Automation.ErrorRecord]) { foreach ($alias in $settings.Aliases) { $names.Add($alias.Name) } }
+        }
+        $result = Invoke-Backend -Method image.list -Params @{ name = @("$word*") }   # an error when the word is no name: no images
+        if ($result -isnot [System.Management.Automation.ErrorRecord]) {
+            foreach ($row in $result.images) {
+                if ($row.Repository) { $names.Add($row.Repository); if ($row.Tag) { $names.Add("$($row.Repository):$($row.Tag)") } }
+            }
         }
         New-CompletionResult -Text $names -WordToComplete $wordToComplete
     }
     $imageParameters = @{
         'Get-ContainerImage'        = 'Name', 'ChildOf'
         'Install-ContainerImage'    = , 'Name'
+        'Test-ContainerImage'       = , 'Name'
         'Remove-ContainerImage'     = , 'Name'
         'Get-ContainerImageHistory' = , 'Name'
         'Add-ContainerImageTag'     = , 'Name'
@@ -62,7 +70,15 @@ function Register-ContainerImageCompleter {
         param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
         New-CompletionResult -Text (Get-DockerConfigRegistry) -WordToComplete $wordToComplete
     }
-    foreach ($command in 'Connect-ContainerRegistry', 'Disconnect-ContainerRegistry', 'Find-ContainerImage') {
+    foreach ($command in 'Connect-ContainerRegistry', 'Disconnect-ContainerRegistry', 'Find-ContainerImage', 'Set-ContainerImageSetting') {
         Register-ArgumentCompleter -CommandName $command -ParameterName Registry -ScriptBlock $registryCompleter
+    }
+
+    # The aliases the settings file defines (the shipped ones can be replaced, not removed).
+    Register-ArgumentCompleter -CommandName Set-ContainerImageSetting -ParameterName RemoveAlias -ScriptBlock {
+        param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+        $result = Invoke-Backend -Method settings.get
+        if ($result -is [System.Management.Automation.ErrorRecord]) { return }
+        New-CompletionResult -Text ($result.Aliases | Where-Object Source -eq 'settings' | ForEach-Object Name) -WordToComplete $wordToComplete
     }
 }

@@ -13,6 +13,7 @@ $script:ErrorKinds = @{
     InvalidData          = 'InvalidData',            'System.IO.InvalidDataException'
     ConfirmationUnavailable = 'OperationStopped',    'System.Management.Automation.PSInvalidOperationException'
     PermissionDenied     = 'PermissionDenied',       'System.UnauthorizedAccessException'
+    Incompatible         = 'InvalidOperation',       'System.PlatformNotSupportedException'  # the host cannot run the image
     Cancelled            = 'OperationStopped',       'System.OperationCanceledException'
     MethodNotFound       = 'NotImplemented',         'System.NotSupportedException'
     ParseError           = 'ProtocolError',          'System.FormatException'

@@ -26,8 +26,11 @@ function Find-ContainerImage {
     private registry, where no term lists every repository. Accepts pipeline input.
 
     .PARAMETER Registry
-    host[:port] of one or more registries to search instead of Docker Hub, e.g. 127.0.0.1:5000 or
-    registry.example.com. docker.io means Docker Hub. http:// or https:// may be given; otherwise https
+    host[:port] of one or more registries to search instead of Docker Hub and the Registries setting, e.g.
+    127.0.0.1:5000 or registry.example.com. Without -Registry, Docker Hub is searched and then each
+    registry of the Registries setting (Set-ContainerImageSetting -Registry); with no -Term, those
+    registries only (a warning says Docker Hub was left out), and with -MinimumStars, -Official or
+    -Automated, Docker Hub only. docker.io means Docker Hub. http:// or https:// may be given; otherwise https
     is used, and for a loopback registry (127.0.0.1, localhost) plain http too, as the engine does.
 
     .PARAMETER Limit
@@ -84,6 +87,9 @@ function Find-ContainerImage {
 
     .LINK
     Connect-ContainerRegistry
+
+    .LINK
+    Set-ContainerImageSetting
     #>
     [CmdletBinding()]
     [OutputType('ContainerImage.SearchResult')]

@@ -57,6 +57,11 @@ function Get-ContainerImage {
     The images built on windowsservercore, and the containers that use each of them.
 
     .EXAMPLE
+    Get-ContainerImage | Where-Object RunsOnHost -eq $false | Test-ContainerImage | Select-Object Name, Reason
+
+    The images this host cannot run, and why.
+
+    .EXAMPLE
     Get-ContainerImage -Dangling -Label stage=build
 
     Untagged images left over from builds labelled stage=build.
@@ -68,7 +73,9 @@ function Get-ContainerImage {
     ContainerImage.Image. Properties: Repository, Tag, Id (12 characters), FullId, Digest, Created
     ([datetime], UTC), Size ([long], bytes), Os, OsVersion, Architecture, Variant, Labels, Containers
     (the number of containers, running or not, that use the image), UsedBy (those containers, each with
-    Id, Name and State), ParentId.
+    Id, Name and State), ParentId, RunsOnHost ($true when the engine's host can run the image with its
+    default isolation, $false when it cannot, $null when the image does not say its platform; see
+    Test-ContainerImage for the reason).
 
     .LINK
     Install-ContainerImage

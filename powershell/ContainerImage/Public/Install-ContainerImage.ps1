@@ -14,9 +14,25 @@ function Install-ContainerImage {
     registry or engine (ConnectionError). With several names, one failure does not stop the others.
     Ctrl+C stops the download; nothing half-pulled is left tagged.
 
+    Before pulling, the image's platform is read from its registry (the manifest, and for a single-platform
+    image its config: no layer) and checked against the engine's host, as Test-ContainerImage does: an
+    image the host cannot run (a Windows image on a Linux host, a Linux image on a Windows host, a Windows
+    build the host cannot run with its isolation) is refused with InvalidOperation (error id
+    ContainerImage.Incompatible) naming both versions, before any layer is downloaded. When the registry
+    cannot be read from here (the engine may reach registries the module cannot), the pull goes on and
+    -Verbose says the check was not made. With -Platform or -AllTags there is no check (the platform is
+    then the caller's choice, or there are many). The check costs one or two small registry requests.
+
+    A bare name without tag that is an alias of the settings (see Get-ContainerImageSetting; shipped:
+    NanoServer, WindowsServerCore and Server for Microsoft's repositories) installs the alias's repository
+    with its tag for this host: a fixed Tag, or by Windows build the newest build the host runs with
+    process isolation (ltsc2019 or 1809 for 17763, ltsc2022 for 20348, ltsc2025 for 26100). An image whose
+    name equals an alias is installed by giving a tag or a path (nanoserver:latest, library/nanoserver, or
+    -Tag). -Verbose says what an alias became.
+
     .PARAMETER Name
-    Repository, optionally with :tag or @digest, e.g. microsoft/nanoserver or myregistry:5000/team/app:1.2.
-    Accepts pipeline input by value and by property name (Name, Repository).
+    Repository, optionally with :tag or @digest, e.g. microsoft/nanoserver or myregistry:5000/team/app:1.2,
+    or an alias (NanoServer). Accepts pipeline input by value and by property name (Name, Repository).
 
     .PARAMETER Tag
     The tag to install (default: latest). Also bound from the pipeline by property name.
@@ -31,6 +47,10 @@ function Install-ContainerImage {
     Credentials for the registry, for this pull only. Without it, the logins stored by docker login (or
     Connect-ContainerRegistry) are used. The password is sent to the backend inside the protocol message,
     never on a command line.
+
+    .PARAMETER Isolation
+    Process or HyperV: the isolation the image will run with, for the compatibility check (default: the
+    engine's). With HyperV, a Windows host accepts images of older Windows builds.
 
     .PARAMETER Force
     Pull even when the image is already installed, to get a newer image published under the same tag.
@@ -54,6 +74,12 @@ function Install-ContainerImage {
     Pulls a specific tag even if it is already installed, to pick up a newer image.
 
     .EXAMPLE
+    Install-ContainerImage -Name NanoServer -Verbose
+
+    Installs the Nano Server base image that runs on this Windows host (mcr.microsoft.com/windows/nanoserver
+    with the tag for the host's build); -Verbose says which tag and why.
+
+    .EXAMPLE
     Install-ContainerImage -Name registry.example.com:5000/team/app -AllTags -Credential (Get-Credential)
 
     Pulls every tag of a private repository with credentials for this call only.
@@ -66,6 +92,9 @@ function Install-ContainerImage {
 
     .LINK
     Get-ContainerImage
+
+    .LINK
+    Test-ContainerImage
     #>
     [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Low', DefaultParameterSetName = 'Tag')]
     [OutputType('ContainerImage.Image')]
@@ -85,6 +114,9 @@ function Install-ContainerImage {
         [ValidateNotNullOrEmpty()]
         [string] $Platform,
 
+        [ValidateSet('Process', 'HyperV')]
+        [string] $Isolation,
+
         [System.Management.Automation.PSCredential]
         [System.Management.Automation.Credential()]
         $Credential = [System.Management.Automation.PSCredential]::Empty,
@@ -98,6 +130,7 @@ function Install-ContainerImage {
             $params = @{ name = $item; all_tags = [bool]$AllTags; if_missing = -not $Force }
             if ($Tag) { $params.tag = $Tag }
             if ($Platform) { $params.platform = $Platform }
+            if ($Isolation) { $params.isolation = $Isolation }
             $auth = ConvertTo-BackendAuth $Credential
             if ($auth) { $params.auth = $auth }
             $result = Invoke-Backend -Method image.pull -Params $params -Activity "Installing $shown"
@@ -105,6 +138,7 @@ function Install-ContainerImage {
                 $PSCmdlet.WriteError($result)
                 continue
             }
+            foreach ($note in $result.notes) { Write-Verbose "${shown}: $note" }
             Write-Verbose "${shown}: $($result.status)"
             Add-ContainerImageType $result.images
             $PSCmdlet.WriteObject($result.images, $true)

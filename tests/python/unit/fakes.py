@@ -169,6 +169,39 @@ class FakeDockerAPI:
             raise api_error(404, f"No such image: {image}", docker.errors.ImageNotFound)
         return copy.deepcopy(histories[image])
 
+    # -- tag: POST /images/{image}/tag; set tag_error to fail it
+    def tag(self, *args, **kwargs):
+        self._record("tag", *args, **kwargs)
+        if getattr(self, "tag_error", None) is not None:
+            raise self.tag_error
+        return True
+
+    # -- the host: GET /version and GET /info; set version_result / info_result (default: a Linux amd64 host)
+    def version(self, *args, **kwargs):
+        self._record("version", *args, **kwargs)
+        return copy.deepcopy(getattr(self, "version_result", LINUX_HOST_VERSION))
+
+    def info(self, *args, **kwargs):
+        self._record("info", *args, **kwargs)
+        return copy.deepcopy(getattr(self, "info_result", LINUX_HOST_INFO))
+
+
+# What GET /version and GET /info answer by default: a Linux amd64 host (set version_result / info_result to
+# be another, e.g. from windows_host(20348)).
+LINUX_HOST_VERSION = {"Os": "linux", "Arch": "amd64", "KernelVersion": "6.1.0-18-amd64", "ApiVersion": "1.41"}
+LINUX_HOST_INFO = {"OSType": "linux", "OSVersion": "12", "KernelVersion": "6.1.0-18-amd64", "Architecture": "x86_64",
+                   "OperatingSystem": "Debian GNU/Linux 12 (bookworm)", "RegistryConfig": {"Mirrors": []}}
+
+
+def windows_host(build, isolation="process", revision=1):
+    """(version, info) answers of a Windows engine of that build, as dockerd on Windows gives them."""
+    kernel = f"10.0 {build} ({build}.{revision}.amd64fre.release.000000-0000)"
+    version = {"Os": "windows", "Arch": "amd64", "KernelVersion": kernel, "ApiVersion": "1.41"}
+    info = {"OSType": "windows", "OSVersion": f"10.0.{build}", "KernelVersion": kernel, "Architecture": "x86_64",
+            "Isolation": isolation, "OperatingSystem": f"Windows Server (OS Build {build}.{revision})",
+            "RegistryConfig": {"Mirrors": []}}
+    return version, info
+
 
 class FakeEngine:
     def __init__(self, api):

@@ -94,7 +94,7 @@ def test_row_fields(api):
     assert busybox == {
         "Id": "a" * 12, "FullId": BUSYBOX, "Created": "2023-11-14T22:13:20Z", "Size": 4_261_550, "Labels": {},
         "Containers": 2, "ParentId": None, "Repository": "busybox", "Tag": "latest", "Digest": BUSYBOX_DIGEST,
-        "Os": "linux", "OsVersion": None, "Architecture": "amd64", "Variant": None,
+        "Os": "linux", "OsVersion": None, "Architecture": "amd64", "Variant": None, "RunsOnHost": True,
         "UsedBy": [{"Id": "c1", "Name": None, "State": None}, {"Id": "c2", "Name": None, "State": None}],
     }
     nano = rows[("mcr.microsoft.com/windows/nanoserver", "ltsc2022")]

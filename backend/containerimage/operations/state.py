@@ -1,0 +1,201 @@
+"""The desired state of one image, one implementation for every front end: the DSC class resource
+(ContainerImage), the DSC v3 command resource (`containerimage dsc`) and Sync-ContainerImage (sync.py).
+
+A desired state is {name, tag (default latest), ensure Present|Absent, digest (an optional pin,
+"sha256:<64 hex>")}; `name` may carry the tag or the digest itself ("microsoft/nanoserver:1809").
+
+- get: the actual state of repository:tag on the engine: Ensure, Id, and Digest (the repository digest
+  the local image has for that repository: the pin when it is among them). Reasons says, per property
+  that differs from the desired state, what is wrong ({Code, Phrase}, the Azure machine configuration
+  convention); none when the image is in the desired state.
+- test: get, and whether it is in the desired state, and which properties differ (Ensure, Digest).
+- set: the least change. Nothing at all (no engine write) when test passes. Present and missing: a pull
+  of the tag, or with a pin a pull of repository@digest then the tag moved onto it. Present with another
+  digest: the same pull by digest and tag. Absent: the name is removed, as Remove-ContainerImage removes
+  it (only untagged while the image has other names; refused with a Conflict naming every container that
+  depends on it, never silently and never forced).
+
+Only what is on the engine is compared: a tag without a pin is in its desired state while it is there,
+whatever the registry holds now (checking would make every test a registry round trip, and fail when the
+registry is down). Pin the digest to hold exact content.
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import docker.errors
+
+from .. import reference
+from ..errors import Internal, InvalidParams
+from . import images, remove
+
+ENSURE = ("Present", "Absent")
+_DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
+CODE_PREFIX = "ContainerImage:ContainerImage:"  # Azure machine configuration: <resource>:<resource>:<reason>
+
+
+@dataclass(frozen=True)
+class Desired:
+    repository: str  # as the engine lists it: "microsoft/nanoserver", "127.0.0.1:5000/team/app"
+    tag: str
+    ensure: str = "Present"
+    digest: Optional[str] = None
+
+    @property
+    def reference(self):
+        return f"{self.repository}:{self.tag}"
+
+
+def desired(name, tag=None, ensure="Present", digest=None):
+    """A checked Desired; InvalidReference or InvalidParams naming what is wrong, before any engine call."""
+    ref = reference.parse(name)
+    if tag is not None and tag != "":
+        reference.parse(f"{ref.repository}:{tag}")  # validates the tag, naming it
+        if ref.tag and ref.tag != tag:
+            raise InvalidParams(f"'{name}' names tag '{ref.tag}' but tag '{tag}' was also given.", name)
+    if digest is not None and digest != "":
+        digest = digest.strip()
+        if not _DIGEST.match(digest.lower()):
+            raise InvalidParams(f"'{digest}' is not an image digest: expected 'sha256:' and 64 hexadecimal digits.",
+                                digest)
+        digest = digest.lower()
+        if ref.digest and ref.digest != digest:
+            raise InvalidParams(f"'{name}' names digest '{ref.digest}' but digest '{digest}' was also given.", name)
+    else:
+        digest = ref.digest
+    if digest is not None and not _DIGEST.match(digest):
+        raise InvalidParams(f"'{digest}' is not an image digest: expected 'sha256:' and 64 hexadecimal digits.",
+                            digest)
+    wanted = next((e for e in ENSURE if isinstance(ensure, str) and e.lower() == ensure.strip().lower()), None)
+    if wanted is None:
+        raise InvalidParams(f"Ensure must be Present or Absent, not '{ensure}'.", ensure)
+    return Desired(ref.repository, tag or ref.tag or reference.DEFAULT_TAG, wanted, digest)
+
+
+# ------------------------------------------------------------------------------------------------ get
+
+def actual(api, want):
+    """The state of want's repository:tag on the engine: Name, Tag, Ensure, Digest, Id."""
+    try:
+        config = api.inspect_image(want.reference)
+    except docker.errors.NotFound:
+        config = None
+    state = {"Name": want.repository, "Tag": want.tag, "Ensure": "Absent", "Digest": None, "Id": None}
+    if config is not None:
+        digests = repository_digests(config, want.repository)
+        state.update(Ensure="Present", Id=config["Id"],
+                     Digest=want.digest if want.digest in digests else (digests[0] if digests else None))
+    return state
+
+
+def repository_digests(config, repository):
+    """The digests an inspected image has for one repository (it may have several, or none if built here)."""
+    found = []
+    for repo_digest in config.get("RepoDigests") or []:
+        repo, _, digest = repo_digest.rpartition("@")
+        if repo.lower() == repository.lower() and digest not in found:
+            found.append(digest)
+    return found
+
+
+def reasons(want, state):
+    """[{Code, Phrase}] for each property of state that differs from want; [] in the desired state."""
+    shown = want.reference
+    if want.ensure == "Absent":
+        if state["Ensure"] == "Present":
+            return [_reason("Ensure", f"The image {shown} ({_short(state['Id'])}) is on this engine, and it should "
+                                      "be absent.")]
+        return []
+    if state["Ensure"] == "Absent":
+        pinned = f" with digest {want.digest}" if want.digest else ""
+        return [_reason("Ensure", f"The image {shown} is not on this engine, and it should be present{pinned}.")]
+    if want.digest and state["Digest"] != want.digest:
+        has = f"digest {state['Digest']}" if state["Digest"] else "no digest of that repository (built or loaded here)"
+        return [_reason("Digest", f"The image {shown} on this engine ({_short(state['Id'])}) has {has}, not the "
+                                  f"pinned {want.digest}.")]
+    return []
+
+
+def _reason(prop, phrase):
+    return {"Code": CODE_PREFIX + prop, "Phrase": phrase}
+
+
+def differing(found):
+    """The desired-state properties the reasons are about: ['Ensure'] or ['Digest'] or []."""
+    return [reason["Code"][len(CODE_PREFIX):] for reason in found]
+
+
+def get(api, want):
+    state = actual(api, want)
+    found = reasons(want, state)
+    return dict(state, Reasons=found, InDesiredState=not found, Differing=differing(found))
+
+
+def get_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None):
+    """state.get: the actual state of name:tag, with the Reasons it differs from the desired state given."""
+    want = desired(name, tag, ensure, digest)
+    return get(ctx.engine.client(), want)
+
+
+def test_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None):
+    """state.test: {InDesiredState, Differing (property names), State (as state.get gives it)}; built on get."""
+    state = get_state(ctx, name, tag, ensure, digest)
+    return {"InDesiredState": state["InDesiredState"], "Differing": state["Differing"], "State": state}
+
+
+test_state.__test__ = False  # not a pytest test, whatever its name says
+
+
+# ------------------------------------------------------------------------------------------------ set
+
+def set_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None):
+    """state.set: the least change to reach the desired state. {Action: None|Install|Update|Remove,
+    Changed (property names), Before, State (after), OldId, NewId}."""
+    want = desired(name, tag, ensure, digest)
+    return apply(ctx, want)
+
+
+def apply(ctx, want, before=None):
+    api = ctx.engine.client()
+    before = before or get(api, want)
+    if before["InDesiredState"]:
+        return _outcome("None", before, before)
+    if want.ensure == "Absent":
+        action = "Remove"
+        remove.remove_image(ctx, name=want.reference)  # never forced: dependents make it a Conflict
+    else:
+        action = "Install" if before["Ensure"] == "Absent" else "Update"
+        _pull(ctx, api, want)
+    after = get(api, want)
+    if not after["InDesiredState"]:  # e.g. a registry that serves other content under the pinned digest
+        raise Internal(f"{want.reference} is still not in its desired state after the {action.lower()}: "
+                       f"{' '.join(r['Phrase'] for r in after['Reasons'])}", want.reference)
+    return _outcome(action, before, after)
+
+
+def _pull(ctx, api, want):
+    """The tag (no pin), or the pinned content moved under the tag: pull repository@digest, then tag it."""
+    if want.digest is None:
+        images.pull_image(ctx, name=want.repository, tag=want.tag)
+        return
+    pinned = f"{want.repository}@{want.digest}"
+    images.pull_image(ctx, name=pinned)
+    config = api.inspect_image(pinned)
+    api.tag(config["Id"], want.repository, want.tag, force=True)
+
+
+def _outcome(action, before, after):
+    return {"Action": action, "Changed": before["Differing"] if action != "None" else [], "Before": before,
+            "State": after, "OldId": before["Id"], "NewId": after["Id"]}
+
+
+def _short(image_id):
+    return (image_id or "").split(":", 1)[-1][:12]
+
+
+METHODS = {
+    "state.get": get_state,
+    "state.test": test_state,
+    "state.set": set_state,
+}

@@ -1,0 +1,101 @@
+# The class-based DSC resource ContainerImage: one image repository:tag on the Docker engine, present
+# (optionally pinned to a digest) or absent. The desired-state logic is the backend's (state.get/state.set,
+# backend/containerimage/operations/state.py), shared with the DSC v3 resource and Sync-ContainerImage.
+#
+# Why a nested module: DSC finds class resources only in the root module or a nested module, parsed as
+# they are (a dot-sourced file is not seen). The class needs the backend, which lives in the root module's
+# scope: Private/DscResource.ps1, run by the root module as it loads, hands this module the root module
+# ($script:RootModule). Loaded on its own (`using module` of this file, as DSC may do), it imports the
+# module beside it to get one.
+
+$script:RootModule = $null
+
+function Get-ContainerImageRootModule {
+    # The ContainerImage module whose backend the resource uses.
+    if (-not $script:RootModule) {
+        $script:RootModule = Import-Module (Join-Path $PSScriptRoot 'ContainerImage.psd1') -PassThru -Global |
+            Where-Object Name -eq 'ContainerImage' | Select-Object -First 1
+    }
+    $script:RootModule
+}
+
+function Invoke-ContainerImageState {
+    # One state.* request for a resource's properties; the result, or a terminating error (DSC resources
+    # report failures by throwing).
+    param([Parameter(Mandatory)] [string] $Method, [Parameter(Mandatory)] $Resource)
+    $params = @{ name = [string]$Resource.Name; ensure = [string]$Resource.Ensure }
+    if ($Resource.Tag) { $params.tag = [string]$Resource.Tag }
+    if ($Resource.Digest) { $params.digest = [string]$Resource.Digest }
+    $result = & (Get-ContainerImageRootModule) { param($m, $p) Invoke-Backend -Method $m -Params $p } $Method $params
+    if ($result -is [System.Management.Automation.ErrorRecord]) { throw $result }
+    $result
+}
+
+enum Ensure {
+    Absent
+    Present
+}
+
+# Why a resource is not in its desired state: the Azure machine configuration convention (Code is
+# ContainerImage:ContainerImage:<property>, Phrase a sentence naming the image).
+class Reason {
+    [DscProperty()]
+    [string] $Code
+
+    [DscProperty()]
+    [string] $Phrase
+}
+
+[DscResource()]
+class ContainerImage {
+    # The image repository, e.g. microsoft/nanoserver or registry.example.com:5000/team/app.
+    [DscProperty(Key)]
+    [string] $Name
+
+    # The tag (latest when empty).
+    [DscProperty(Key)]
+    [string] $Tag = 'latest'
+
+    [DscProperty()]
+    [Ensure] $Ensure = [Ensure]::Present
+
+    # An optional pin, sha256:<64 hex digits>: Present then means exactly this content.
+    [DscProperty()]
+    [string] $Digest
+
+    # The id of the local image the tag names (none when absent).
+    [DscProperty(NotConfigurable)]
+    [string] $Id
+
+    [DscProperty(NotConfigurable)]
+    [Reason[]] $Reasons
+
+    # The actual state, with the Reasons it differs from this desired state (none when it does not).
+    [ContainerImage] Get() {
+        return [ContainerImage]::FromState((Invoke-ContainerImageState -Method state.get -Resource $this))
+    }
+
+    # In the desired state when Get() finds no reason to change anything.
+    [bool] Test() {
+        return @($this.Get().Reasons).Count -eq 0
+    }
+
+    # The least change (a pull, a pull by digest and a tag, or a removal); nothing when Test() passes.
+    # A removal that containers prevent throws the dependency error (ResourceBusy), naming them.
+    [void] Set() {
+        if ($this.Test()) { return }
+        $outcome = Invoke-ContainerImageState -Method state.set -Resource $this
+        Write-Verbose "ContainerImage $($this.Name):$($this.Tag): $($outcome.Action) ($(@($outcome.Changed) -join ', '))"
+    }
+
+    hidden static [ContainerImage] FromState($State) {
+        $resource = [ContainerImage]::new()
+        $resource.Name = $State.Name
+        $resource.Tag = $State.Tag
+        $resource.Ensure = [Ensure]$State.Ensure
+        $resource.Digest = $State.Digest
+        $resource.Id = $State.Id
+        $resource.Reasons = @(foreach ($found in $State.Reasons) { [Reason]@{ Code = $found.Code; Phrase = $found.Phrase } })
+        return $resource
+    }
+}

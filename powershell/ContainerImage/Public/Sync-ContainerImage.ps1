@@ -1,0 +1,116 @@
+function Sync-ContainerImage {
+    <#
+    .SYNOPSIS
+    Makes the Docker engine hold exactly the images an image list (a YAML file) names.
+
+    .DESCRIPTION
+    Sync-ContainerImage reads an image list and brings each image it names to its desired state: a missing
+    image is installed (Install); an image whose content is not the pinned digest is pulled by that digest
+    and the tag moved onto it (Update). With -Prune, every image the list does not name goes too: an image
+    that also carries a listed tag only loses its other tags (Untag), any other image is removed (Remove),
+    except one that a container (even a stopped one) depends on, which is kept and reported (Keep, with a
+    warning naming the containers).
+
+    The image list:
+
+        Images:
+          - Name: microsoft/nanoserver        # repository, optionally with :tag or @digest
+            Tag: '1809'                       # optional, default latest
+            Digest: sha256:4f5c...            # optional: exactly this content
+          - registry.example.com:5000/team/app:1.2   # a plain reference is an item too
+
+    Keys are case-insensitive; any other key is an error (so that a mistyped "Digets" does not silently
+    leave an image unpinned). A tag without a digest is not checked against the registry: it is in its
+    desired state while it is on the engine (a check would make every run depend on the registry, and
+    pull what may be a moving tag; pin a digest to hold exact content, or Install-ContainerImage -Force).
+
+    The whole file is checked before anything changes: a bad file (not YAML, no Name, a malformed name or
+    digest, an unknown key, an image listed twice) is one terminating InvalidData error naming the file,
+    the line and the column. Each change is confirmed (or listed by -WhatIf, which shows the whole plan
+    and changes nothing); one change that fails is a non-terminating error and the others go on.
+    Progress is shown across the images, and per layer while pulling.
+
+    .PARAMETER Path
+    The image list file. Relative paths are resolved against the current location.
+
+    .PARAMETER Prune
+    Also remove (or untag) the images the list does not name, except those containers depend on.
+
+    .EXAMPLE
+    Sync-ContainerImage -Path ./images.yaml -WhatIf
+
+    What if: Performing the operation "Install container image" on target "microsoft/nanoserver:latest (images.yaml line 2)".
+
+    Shows what a sync would change, changing nothing.
+
+    .EXAMPLE
+    Sync-ContainerImage -Path ./images.yaml -Prune -Confirm:$false
+
+    ACTION   NAME                   TAG     DIGEST                OLD ID        NEW ID        REASON
+    Install  microsoft/nanoserver   latest  sha256:b5f6894a9a82…                125f437d73ea  The image microsoft/nanoserver:latest is not on this engine, …
+    Remove   test/old               1                             89a42c00de62                test/old:1 is not listed, and no container depends on it.
+
+    Installs what is missing and removes every unlisted image no container depends on.
+
+    .INPUTS
+    System.String (the path), or objects with a Path, FullName or PSPath property (Get-ChildItem output).
+
+    .OUTPUTS
+    ContainerImage.SyncChange, one per change made: Action (Install, Update, Untag, Remove, Keep), Name,
+    Tag, Digest, OldId, NewId, Reason, Line (of the image in the file), Containers (for Keep).
+
+    .LINK
+    Install-ContainerImage
+
+    .LINK
+    Remove-ContainerImage
+    #>
+    [CmdletBinding(SupportsShouldProcess, ConfirmImpact = 'Medium')]
+    [OutputType('ContainerImage.SyncChange')]
+    param(
+        [Parameter(Mandatory, Position = 0, ValueFromPipeline, ValueFromPipelineByPropertyName)]
+        [Alias('FullName', 'PSPath')]
+        [ValidateNotNullOrEmpty()]
+        [string] $Path,
+
+        [switch] $Prune
+    )
+    process {
+        $resolved = Resolve-FileSystemPath -Path $Path -SessionState $PSCmdlet.SessionState -Literal
+        if ($resolved -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($resolved) }
+        $file = [string]@($resolved)[0]
+        $params = @{ path = $file; prune = [bool]$Prune; dry_run = $true }
+        # The plan first: a bad file fails here, before any change, and each change is confirmed from it.
+        $plan = Invoke-Backend -Method image.sync -Params $params
+        if ($plan -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($plan) }
+        foreach ($image in $plan.current) {
+            Write-Verbose "$($image.Name):$($image.Tag) ($($image.Id)) is in its desired state"
+        }
+        $shownFile = [System.IO.Path]::GetFileName($file)
+        $keys = foreach ($change in $plan.changes) {
+            if ($change.Action -eq 'Keep') {
+                Write-Warning "Kept $($change.Name):$($change.Tag) ($($change.OldId)): $($change.Reason)"
+                continue
+            }
+            if (Confirm-Change $PSCmdlet (Format-SyncTarget $change $shownFile) "$($change.Action) container image") { $change.Key }
+        }
+        if (-not $keys) {
+            # Nothing to change: what was kept is still the answer (not under -WhatIf, which outputs nothing).
+            $kept = @($plan.changes | Where-Object Action -eq 'Keep')
+            if ($kept -and -not $WhatIfPreference) {
+                Add-ContainerImageType $kept -TypeName 'ContainerImage.SyncChange'
+                $PSCmdlet.WriteObject($kept, $true)
+            }
+            return
+        }
+        $params.dry_run = $false
+        $params.only = @($keys)   # not "keys": that would hide a hashtable's own .Keys
+        $result = Invoke-Backend -Method image.sync -Params $params -Activity "Synchronizing container images with $shownFile"
+        if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
+        foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
+        if ($result.changes) {
+            Add-ContainerImageType $result.changes -TypeName 'ContainerImage.SyncChange'
+            $PSCmdlet.WriteObject($result.changes, $true)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+# The class-based DSC resource ContainerImage, created and called directly (PSDesiredStateConfiguration is
+# not available here): Get/Test/Set against the sandbox engine and its mirror registry.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    Import-Module $ModulePath -Force
+    $script:Nested = (Get-Module ContainerImage).NestedModules | Where-Object Name -eq 'ContainerImage.DscResource'
+
+    function New-Resource {
+        param([string] $Name, [string] $Tag = 'latest', [string] $Ensure = 'Present', [string] $Digest)
+        $resource = & $script:Nested { [ContainerImage]::new() }
+        $resource.Name = $Name
+        $resource.Tag = $Tag
+        $resource.Ensure = $Ensure
+        if ($Digest) { $resource.Digest = $Digest }
+        $resource
+    }
+
+    function Get-ImageFacts([string] $Name) {
+        # Id and Created of a local image, or $null when there is none.
+        $text = & docker image inspect --format '{{.Id}} {{.Created}}' $Name 2>$null
+        if ($LASTEXITCODE -ne 0) { return $null }
+        $id, $created = "$text".Split(' ')
+        [pscustomobject]@{ Id = $id; Created = $created }
+    }
+
+    function Get-ImageEvent([datetime] $Since, [string] $Name) {
+        # The engine's pull and tag events for the repository since then (proof of what Set did).
+        $until = [datetime]::UtcNow.AddSeconds(1).ToString('yyyy-MM-ddTHH:mm:ss.fffZ')
+        @(& docker events --since $Since.ToString('yyyy-MM-ddTHH:mm:ss.fffZ') --until $until --filter type=image `
+            --format '{{.Action}} {{.Actor.ID}}' | Where-Object { $_ -match '^(pull|tag|delete|untag) ' -and $_ -like "*$Name*" })
+    }
+
+    function Get-MirrorDigest([string] $Name, [string] $Tag = 'latest') {
+        # What the mirror registry serves under the tag now (its manifest digest).
+        $response = Invoke-WebRequest -Method Head "http://$env:CONTAINERIMAGE_TEST_MIRROR/v2/$Name/manifests/$Tag" `
+            -Headers @{ Accept = 'application/vnd.docker.distribution.manifest.v2+json' }
+        [string]$response.Headers['Docker-Content-Digest']
+    }
+
+    function Push-NewContent([string] $Name) {
+        # Pushes other content to the mirror under the same name (the tag moves there).
+        $output = & /usr/bin/python3 (Join-Path $PSScriptRoot '../../tools/sandbox.py') fresh-image $Name --layers 1 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "sandbox.py fresh-image $Name failed: $output" }
+    }
+}
+
+AfterAll {
+    Remove-Module ContainerImage -ErrorAction Ignore
+}
+
+Describe 'The ContainerImage DSC resource' {
+    It 'is exported by the manifest and defined in a nested module file, where DSC looks for classes' {
+        $manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'ContainerImage.psd1')
+        $manifest.DscResourcesToExport | Should -Be @('ContainerImage')
+        $manifest.NestedModules | Should -Contain 'ContainerImage.DscResource.psm1'
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $ModulePath 'ContainerImage.DscResource.psm1'), [ref]$null, [ref]$null)
+        $class = $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.TypeDefinitionAst] -and $node.Name -eq 'ContainerImage' }, $true)
+        @($class).Count | Should -Be 1
+        $class[0].Attributes.TypeName.Name | Should -Contain 'DscResource'
+        $keys = $class[0].Members | Where-Object { $_.Attributes | Where-Object { $_.TypeName.Name -eq 'DscProperty' -and $_.Extent.Text -match 'Key' } }
+        $keys.Name | Should -Be @('Name', 'Tag')
+    }
+
+    Context 'Present, then Absent' {
+        BeforeAll { $script:name = New-FreshImage -Prefix fresh/dsc -Layers 1 }
+        AfterAll { Remove-TestImage "${name}:latest" }
+
+        It 'Get() of a missing image says Absent, with the reason' {
+            $state = (New-Resource $name).Get()
+            $state.Ensure | Should -Be 'Absent'
+            $state.Id | Should -BeNullOrEmpty
+            $state.Reasons.Count | Should -Be 1
+            $state.Reasons[0].GetType().Name | Should -Be 'Reason'
+            $state.Reasons[0].Code | Should -Be 'ContainerImage:ContainerImage:Ensure'
+            $state.Reasons[0].Phrase | Should -BeLike "*${name}:latest is not on this engine*"
+            (New-Resource $name).Test() | Should -BeFalse
+        }
+
+        It 'Set() pulls it, then Test() passes and Get() has its id and digest' {
+            $since = [datetime]::UtcNow
+            (New-Resource $name).Set()
+            $facts = Get-ImageFacts "${name}:latest"
+            $facts | Should -Not -BeNullOrEmpty
+            Get-ImageEvent $since $name | Where-Object { $_ -like 'pull *' } | Should -Not -BeNullOrEmpty
+            (New-Resource $name).Test() | Should -BeTrue
+            $state = (New-Resource $name).Get()
+            $state.Ensure | Should -Be 'Present'
+            $state.Id | Should -Be $facts.Id
+            $state.Digest | Should -Be (Get-MirrorDigest $name)
+            $state.Reasons | Should -BeNullOrEmpty
+        }
+
+        It 'a second Set() changes nothing: same id and Created, no pull, no tag' {
+            $before = Get-ImageFacts "${name}:latest"
+            $since = [datetime]::UtcNow
+            (New-Resource $name).Set()
+            $after = Get-ImageFacts "${name}:latest"
+            $after.Id | Should -Be $before.Id
+            $after.Created | Should -Be $before.Created
+            Get-ImageEvent $since $name | Should -BeNullOrEmpty
+        }
+
+        It 'Absent: Test() fails, Set() removes it, then Test() passes' {
+            $absent = New-Resource $name -Ensure Absent
+            $absent.Test() | Should -BeFalse
+            $absent.Get().Reasons[0].Phrase | Should -BeLike '*should be absent*'
+            $absent.Set()
+            Get-ImageFacts "${name}:latest" | Should -BeNullOrEmpty
+            $absent.Test() | Should -BeTrue
+        }
+    }
+
+    Context 'A digest pin' {
+        BeforeAll { $script:name = New-FreshImage -Prefix fresh/dscpin -Layers 1 }
+        AfterAll {
+            Remove-TestImage "${name}:latest"
+            if ($script:oldId) { & docker rmi $script:oldId 2>&1 | Out-Null }   # the content the pin replaced
+        }
+
+        It 're-pulls when the tag moved in the registry, and moves the local tag to the pinned content' {
+            (New-Resource $name).Set()
+            $first = Get-ImageFacts "${name}:latest"
+            $script:oldId = $first.Id
+            Push-NewContent $name
+            $moved = Get-MirrorDigest $name
+            $pinned = New-Resource $name -Digest $moved
+            $pinned.Test() | Should -BeFalse -Because 'the local image is the old content'
+            $reason = $pinned.Get().Reasons
+            $reason.Code | Should -Be 'ContainerImage:ContainerImage:Digest'
+            $reason.Phrase | Should -BeLike "*$moved*"
+            (New-Resource $name).Test() | Should -BeTrue -Because 'without a pin the tag on the engine is enough'
+
+            $pinned.Set()
+            $second = Get-ImageFacts "${name}:latest"
+            $second.Id | Should -Not -Be $first.Id
+            $pinned.Test() | Should -BeTrue
+            $pinned.Get().Digest | Should -Be $moved
+            & docker image inspect --format '{{join .RepoDigests ","}}' "${name}:latest" | Should -BeLike "*$name@$moved*"
+        }
+
+        It 'a pin the registry does not have fails naming it, and changes nothing' {
+            $before = Get-ImageFacts "${name}:latest"
+            $missing = 'sha256:' + ('0' * 64)
+            $failure = $null
+            try { (New-Resource $name -Digest $missing).Set() } catch { $failure = $_ }
+            $failure | Should -Not -BeNullOrEmpty
+            $failure.Exception.Message | Should -BeLike "*$missing*"
+            (Get-ImageFacts "${name}:latest").Id | Should -Be $before.Id
+        }
+    }
+
+    Context 'Absent while a container depends on the image' {
+        BeforeAll {
+            $script:name = New-FreshImage -Prefix fresh/dscbusy -Layers 1
+            (New-Resource $name).Set()
+            $script:box = Invoke-Docker create --network none --name "dsc-busy-$(Get-Random)" "${name}:latest" /bin/true
+        }
+        AfterAll { Remove-TestImage "${name}:latest" }
+
+        It 'Set() throws the dependency error (ResourceBusy) naming the container, and removes nothing' {
+            $failure = $null
+            try { (New-Resource $name -Ensure Absent).Set() } catch { $failure = $_ }
+            $failure | Should -Not -BeNullOrEmpty
+            $failure.CategoryInfo.Category | Should -Be 'ResourceBusy'
+            $failure.FullyQualifiedErrorId | Should -BeLike 'ContainerImage.Conflict*'
+            $failure.Exception.Message | Should -BeLike "*${name}:latest*cannot be removed*$($box.Substring(0, 12))*"
+            Get-ImageFacts "${name}:latest" | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    Context 'Bad input' {
+        It 'a malformed name is InvalidArgument naming it, for Get, Test and Set alike' {
+            foreach ($method in 'Get', 'Test', 'Set') {
+                $failure = $null
+                try { (New-Resource 'Not A/Name')."$method"() } catch { $failure = $_ }
+                $failure.CategoryInfo.Category | Should -Be 'InvalidArgument' -Because $method
+                $failure.FullyQualifiedErrorId | Should -BeLike 'ContainerImage.InvalidReference*'
+                $failure.Exception.Message | Should -BeLike "*'Not A/Name' is not a valid reference*"
+            }
+        }
+
+        It 'a malformed tag or digest is InvalidArgument naming it' {
+            $failure = $null
+            try { (New-Resource microsoft/nanoserver -Tag 'bad tag').Get() } catch { $failure = $_ }
+            $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $failure.Exception.Message | Should -BeLike "*'bad tag' is not a valid tag*"
+            $failure = $null
+            try { (New-Resource microsoft/nanoserver -Digest 'sha256:12').Test() } catch { $failure = $_ }
+            $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $failure.Exception.Message | Should -BeLike "*'sha256:12' is not an image digest*"
+        }
+    }
+
+    It 'works when DSC loads the class file on its own (using module of the nested module file)' {
+        $script = Join-Path $TestDrive 'standalone.ps1'
+        Set-Content $script "using module '$(Join-Path $ModulePath 'ContainerImage.DscResource.psm1')'`n`$r = [ContainerImage]::new(); `$r.Name = 'no/such-image-here'; `$r.Get().Ensure"
+        $output = & (Get-Command pwsh).Source -NoProfile -NonInteractive -File $script 2>&1
+        $LASTEXITCODE | Should -Be 0
+        $output | Should -Be 'Absent'
+    }
+}
