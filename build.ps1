@@ -5,10 +5,12 @@ Builds, tests, demonstrates and benchmarks ContainerImage.
 .DESCRIPTION
 Tasks (run `bash tools/bootstrap.sh` once first on a fresh machine; it installs everything these need):
   Test   pytest (unit and integration) and Pester, against a private Docker engine and registries
-         (tools/sandbox.py) started for the run and removed after it.
+         (tools/sandbox.py) started for the run and removed after it. Pester runs once per transport
+         (-Transport, default both: Stdio, then InProcess).
   Demo   the seed's image workflow, cmdlet by cmdlet, against that private engine
          (or against the engine DOCKER_HOST/DOCKER_CONTEXT name, with -UseCurrentEngine).
-  Bench  bench/Measure-GetContainerImage.ps1 against the private engine, side by side with docker and the raw API.
+  Bench  bench/Invoke-Benchmark.ps1: every case of the benchmark suite side by side with the docker CLI and
+         the raw Engine API, per transport, against its own private engine (results in bench/results/).
   Build  out/ContainerImage: the module with the backend bundled, ready for a PSModulePath folder.
 
 .EXAMPLE
@@ -25,15 +27,24 @@ param(
     # Test only: run just these pytest paths (relative to the root; none: all of tests/python) ...
     [string[]] $PytestPath,
 
-    # ... and just these Pester files (none: all of tests/powershell).
-    [string[]] $PesterPath
+    # ... and just these Pester files (none: all of tests/powershell) ...
+    [string[]] $PesterPath,
+
+    # ... under these transports (Stdio, InProcess: the module's CONTAINERIMAGE_TRANSPORT), one Pester run each.
+    [string[]] $Transport = @('Stdio', 'InProcess')
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+$Transport = @($Transport -split ',' | Where-Object { $_ })   # one comma-separated argument through -File
+foreach ($name in $Transport) { if ($name -notin 'Stdio', 'InProcess') { throw "-Transport takes Stdio and InProcess, not '$name'." } }
 $root = $PSScriptRoot
 # Debian's Python has the test dependencies (pytest, hypothesis) beside the backend's.
 $python = if (Test-Path /usr/bin/python3) { '/usr/bin/python3' } else { 'python3' }
-$pesterManifest = Join-Path ($(if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' })) 'containerimage-dev/pester/5.7.1/tools/Pester.psd1'
+$devCache = Join-Path ($(if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' })) 'containerimage-dev'
+$pesterManifest = Join-Path $devCache 'pester/5.7.1/tools/Pester.psd1'
+# pythonnet's Python.Runtime.dll from NuGet (tools/bootstrap.sh), for the in-process transport.
+$pythonRuntime = Join-Path $devCache 'pythonnet/3.2.1/lib/netstandard2.0/Python.Runtime.dll'
+if (-not $env:CONTAINERIMAGE_PYTHONNET -and (Test-Path $pythonRuntime)) { $env:CONTAINERIMAGE_PYTHONNET = $pythonRuntime }
 
 function Invoke-Native {
     # Runs a program; a non-zero exit code ends the build.
@@ -49,6 +60,7 @@ function Invoke-InSandbox {
     $taskArguments = @('-Task', $Name)
     if ($PytestPath) { $taskArguments += '-PytestPath', ($PytestPath -join ',') }
     if ($PesterPath) { $taskArguments += '-PesterPath', ($PesterPath -join ',') }
+    $taskArguments += '-Transport', ($Transport -join ',')
     Invoke-Native $python (@((Join-Path $root 'tools/sandbox.py'), 'run') + $SandboxArguments +
         @("--", (Get-Command pwsh).Source, '-NoProfile', '-File', $PSCommandPath) + $taskArguments)
     return $true
@@ -61,17 +73,23 @@ function Invoke-TestTask {
     & $python -m pytest @pytestPaths -q -p no:cacheprovider
     $pytestExit = $LASTEXITCODE
 
-    Write-Host "== Pester" -ForegroundColor Cyan
     Import-Module $pesterManifest -MinimumVersion 5.7 -ErrorAction Stop
-    $configuration = New-PesterConfiguration
-    $configuration.Run.Path = if ($PesterPath) { $PesterPath -split ',' | ForEach-Object { Join-Path $root $_ } } else { Join-Path $root 'tests/powershell' }
-    $configuration.Run.PassThru = $true
-    $configuration.Output.Verbosity = 'Detailed'
-    $pester = Invoke-Pester -Configuration $configuration
-
-    Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $pester.PassedCount, $pester.FailedCount, $pester.SkippedCount)
-    if ($pytestExit -ne 0 -or $pester.FailedCount -gt 0 -or $pester.PassedCount -eq 0) {
-        throw "Tests failed (pytest exit code $pytestExit, Pester failures $($pester.FailedCount))."
+    $failed = 0
+    $results = foreach ($name in $Transport) {
+        Write-Host "== Pester, $name transport" -ForegroundColor Cyan
+        $env:CONTAINERIMAGE_TRANSPORT = $name
+        $configuration = New-PesterConfiguration
+        $configuration.Run.Path = if ($PesterPath) { $PesterPath -split ',' | ForEach-Object { Join-Path $root $_ } } else { Join-Path $root 'tests/powershell' }
+        $configuration.Run.PassThru = $true
+        $configuration.Output.Verbosity = 'Detailed'
+        $pester = Invoke-Pester -Configuration $configuration
+        if ($pester.FailedCount -gt 0 -or $pester.PassedCount -eq 0) { $failed++ }
+        "Pester ({0}): {1} passed, {2} failed, {3} skipped" -f $name, $pester.PassedCount, $pester.FailedCount, $pester.SkippedCount
+    }
+    $env:CONTAINERIMAGE_TRANSPORT = $null
+    $results | Write-Host
+    if ($pytestExit -ne 0 -or $failed) {
+        throw "Tests failed (pytest exit code $pytestExit, Pester runs with failures: $failed)."
     }
 }
 
@@ -81,8 +99,8 @@ function Invoke-DemoTask {
 }
 
 function Invoke-BenchTask {
-    if (Invoke-InSandbox 'Bench') { return }
-    & (Join-Path $root 'bench/Measure-GetContainerImage.ps1')
+    # The suite runs its own sandbox (bench/bench_sandbox.py): it restarts the engine to load 20,000 images.
+    & (Join-Path $root 'bench/Invoke-Benchmark.ps1')
 }
 
 function Invoke-BuildTask {
@@ -91,6 +109,8 @@ function Invoke-BuildTask {
     Copy-Item (Join-Path $root 'powershell/ContainerImage') $out -Recurse
     $backend = New-Item -ItemType Directory (Join-Path $out 'backend')
     Copy-Item (Join-Path $root 'backend/containerimage') $backend -Recurse
+    # The in-process transport's Python.Runtime.dll, where the module looks for it (lib/).
+    if ($env:CONTAINERIMAGE_PYTHONNET) { Copy-Item $env:CONTAINERIMAGE_PYTHONNET (New-Item -ItemType Directory (Join-Path $out 'lib')) }
     Get-ChildItem $out -Recurse -Directory -Filter '__pycache__' | Remove-Item -Recurse -Force
     Write-Host "Built $out"
 }

@@ -8,6 +8,9 @@
 # - PowerShell 7.6.9 as a .NET global tool, reachable as `pwsh` on PATH.
 # - Pester 5.7.1 from NuGet, in
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev/pester/5.7.1/tools/Pester.psd1
+# - pythonnet 3.2.1's Python.Runtime.dll from NuGet (PyPI is not reachable here), for the in-process
+#   transport, in ${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev/pythonnet/3.2.1/lib/netstandard2.0/
+#   (build.ps1 points CONTAINERIMAGE_PYTHONNET at it), and Debian's shared libpython3.11 to host.
 #
 # Idempotent: when everything is already there it changes nothing and takes
 # about a second. Needs root for apt-get and for the /usr/local/bin/pwsh link.
@@ -15,13 +18,16 @@ set -euo pipefail
 
 PWSH_VERSION=7.6.9
 PESTER_VERSION=5.7.1
+PYTHONNET_VERSION=3.2.1
 DEBIAN_PACKAGES=(
     docker.io docker-registry apache2-utils busybox-static
     python3-docker python3-yaml python3-colorama python3-pytest
     python3-hypothesis python3-venv python3-setuptools python3-pip
+    libpython3.11
 )
 DEV_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev"
 PESTER_DIR="$DEV_CACHE/pester/$PESTER_VERSION"
+PYTHONNET_DIR="$DEV_CACHE/pythonnet/$PYTHONNET_VERSION"
 DOTNET_TOOLS="$HOME/.dotnet/tools"
 PWSH_LINK=/usr/local/bin/pwsh
 
@@ -109,12 +115,11 @@ dotnet_target_framework() {
     printf 'net%s.0' "$major"
 }
 
-install_pester() {
-    if [[ -f "$PESTER_DIR/tools/Pester.psd1" ]]; then
-        return
-    fi
-    log "downloading Pester $PESTER_VERSION from NuGet"
-    local work
+nuget_download() {
+    # nuget_download PACKAGE VERSION DEST: the package's files in DEST (PackageDownload through a
+    # throwaway project, so only the .NET SDK is needed).
+    local package=$1 version=$2 dest=$3 work lower
+    log "downloading $package $version from NuGet"
     work=$(mktemp -d)
     TEMP_DIRS+=("$work")
     cat >"$work/download.csproj" <<EOF
@@ -123,16 +128,27 @@ install_pester() {
     <TargetFramework>$(dotnet_target_framework)</TargetFramework>
   </PropertyGroup>
   <ItemGroup>
-    <PackageDownload Include="Pester" Version="[$PESTER_VERSION]" />
+    <PackageDownload Include="$package" Version="[$version]" />
   </ItemGroup>
 </Project>
 EOF
     dotnet restore "$work/download.csproj" --packages "$work/packages" >&2
-    mkdir -p "$(dirname "$PESTER_DIR")"
-    rm -rf "$PESTER_DIR.partial"
-    cp -a "$work/packages/pester/$PESTER_VERSION" "$PESTER_DIR.partial"
-    mv "$PESTER_DIR.partial" "$PESTER_DIR"
+    lower=$(printf '%s' "$package" | tr '[:upper:]' '[:lower:]')
+    mkdir -p "$(dirname "$dest")"
+    rm -rf "$dest.partial"
+    cp -a "$work/packages/$lower/$version" "$dest.partial"
+    mv "$dest.partial" "$dest"
+}
+
+install_pester() {
+    [[ -f "$PESTER_DIR/tools/Pester.psd1" ]] || nuget_download Pester "$PESTER_VERSION" "$PESTER_DIR"
     [[ -f "$PESTER_DIR/tools/Pester.psd1" ]]
+}
+
+install_pythonnet() {
+    local dll="$PYTHONNET_DIR/lib/netstandard2.0/Python.Runtime.dll"
+    [[ -f "$dll" ]] || nuget_download pythonnet "$PYTHONNET_VERSION" "$PYTHONNET_DIR"
+    [[ -f "$dll" ]]
 }
 
 pwsh_command() {
@@ -158,4 +174,5 @@ install_debian_packages
 install_pwsh_tool
 put_pwsh_on_path
 install_pester
+install_pythonnet
 print_summary

@@ -1,6 +1,12 @@
-# The backend process: found and started when the module is imported (its start-up overlaps with the
-# import and the first command; errors wait for first use), reused by every call, started anew when it
-# has died or its environment changed, stopped when the module is removed. One JSON-RPC message per line on its stdin/stdout.
+# The backend: found and started when the module is imported (its start-up overlaps with the import and
+# the first command; errors wait for first use), reused by every call, started anew when it has died or
+# its environment changed, stopped when the module is removed. One JSON-RPC message per line.
+#
+# Two transports carry the same messages ($backend.Transport):
+#   Stdio      a child process, on its stdin/stdout (this file);
+#   InProcess  the same backend hosted in this process through pythonnet (InProcess.ps1).
+# A backend always starts as a process: its handshake names the settings' transport and how to host
+# Python in-process; when InProcess (or Auto) is wanted and possible, the module switches to it.
 #
 # Failures here are returned as ErrorRecords, never thrown: in PowerShell every throw under a cmdlet lands
 # in the caller's -ErrorVariable and $Error, even when caught, so one failure would show up many times.
@@ -11,9 +17,12 @@ $script:ProtocolVersion = 1
 function Resolve-Python {
     # The Python that runs the backend: $env:CONTAINERIMAGE_PYTHON (a path, or a command on PATH), else
     # python3, python, py -3 on PATH.
+    # Then the settings file's Python (known from a first backend's handshake).
     $setting = $env:CONTAINERIMAGE_PYTHON
+    $settingSource = 'CONTAINERIMAGE_PYTHON'
+    if (-not $setting -and $script:SettingsPython) { $setting = $script:SettingsPython; $settingSource = 'the settings file' }
     if ($setting -and ($setting.Contains('/') -or $setting.Contains('\'))) {
-        return @{ Path = $setting; Arguments = @(); Source = 'CONTAINERIMAGE_PYTHON' }
+        return @{ Path = $setting; Arguments = @(); Source = $settingSource }
     }
     $candidates = if ($setting) { @{ Name = $setting; Arguments = @() } }
                   else { @{ Name = 'python3'; Arguments = @() }, @{ Name = 'python'; Arguments = @() }, @{ Name = 'py'; Arguments = @('-3') } }
@@ -26,13 +35,13 @@ function Resolve-Python {
             if (-not $directory) { continue }
             $path = [System.IO.Path]::Combine($directory, $file)
             if ([System.IO.File]::Exists($path)) {
-                return @{ Path = $path; Arguments = $candidate.Arguments; Source = $(if ($setting) { 'CONTAINERIMAGE_PYTHON' } else { 'PATH' }) }
+                return @{ Path = $path; Arguments = $candidate.Arguments; Source = $(if ($setting) { $settingSource } else { 'PATH' }) }
             }
         }
     }
     if ($setting) {
         return New-ContainerImageError -Kind BackendUnavailable -Target $setting `
-            -Message "CONTAINERIMAGE_PYTHON names '$setting', which is not a file and not a command on PATH." `
+            -Message "$settingSource names the Python '$setting', which is not a file and not a command on PATH." `
             -RecommendedAction 'Set $env:CONTAINERIMAGE_PYTHON to the path of a Python 3.9 or later that has the docker package.'
     }
     New-ContainerImageError -Kind BackendUnavailable -Target 'python' `
@@ -43,7 +52,9 @@ function Resolve-Python {
 # What the backend reads from the environment when it starts. When any of these changes, the next call
 # starts a new backend, so that `$env:DOCKER_HOST = ...` applies at once, as it does for the docker CLI.
 $script:BackendEnvironment = 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CONFIG',
-    'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL', 'CONTAINERIMAGE_CACHE_DIR'
+    'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL', 'CONTAINERIMAGE_CACHE_DIR',
+    'CONTAINERIMAGE_CONFIG', 'CONTAINERIMAGE_TRANSPORT', 'CONTAINERIMAGE_PYTHONNET',
+    'PATH'   # where docker's credential helpers (docker-credential-*) are found
 
 function Get-BackendEnvironment {
     # A foreach statement, not ForEach-Object: this runs before every request.
@@ -93,6 +104,7 @@ function Start-BackendProcess {
             -RecommendedAction 'Set $env:CONTAINERIMAGE_PYTHON to the path of a working Python 3.9 or later.'
     }
     $backend = @{
+        Transport   = 'Stdio'
         Process     = $process
         Writer      = [System.IO.StreamWriter]::new($process.StandardInput.BaseStream, [System.Text.UTF8Encoding]::new($false))
         Stderr      = $process.StandardError.ReadToEndAsync()   # drained all along, so the backend never blocks on it
@@ -126,7 +138,7 @@ function Complete-BackendHandshake {
             -RecommendedAction 'Install the backend that matches this module ("python -m pip install containerimage"), or set $env:CONTAINERIMAGE_BACKEND to the matching backend folder.'
     }
     $Backend.Handshake = $handshake
-    Write-Verbose "ContainerImage: backend $($handshake.backendVersion) from $($handshake.location) (pid $($handshake.pid), Python $($handshake.python) at $($handshake.executable)); engine $($handshake.engine.host) API $($handshake.engine.apiVersion)"
+    Write-Verbose "ContainerImage: $($Backend.Transport) backend $($handshake.backendVersion) from $($handshake.location) (pid $($handshake.pid), Python $($handshake.python) at $($handshake.executable)); engine $($handshake.engine.host) API $($handshake.engine.apiVersion)"
 }
 
 function Get-ReadyBackend {
@@ -134,7 +146,8 @@ function Get-ReadyBackend {
     # environment it was started with changed) and past its handshake. Else an ErrorRecord.
     $backend = $script:Backend
     if ($backend) {
-        $stale = if ($backend.Process.HasExited) { Get-BackendError $backend }
+        $exited = if ($backend.Transport -eq 'InProcess') { $backend.Closed } else { $backend.Process.HasExited }
+        $stale = if ($exited) { Get-BackendError $backend }
                  elseif ($backend.Environment -ne (Get-BackendEnvironment)) { 'the environment changed (DOCKER_*, CONTAINERIMAGE_*)' }
         if ($stale) {
             Write-Verbose "ContainerImage: $stale; starting a new backend"
@@ -150,8 +163,68 @@ function Get-ReadyBackend {
     if (-not $backend.Handshake) {
         $failure = Complete-BackendHandshake -Backend $backend
         if ($failure) { return $failure }
+        $backend = Select-BackendTransport $backend
     }
     $backend
+}
+
+function Get-WantedTransport {
+    # The transport asked for: $env:CONTAINERIMAGE_TRANSPORT, else the settings file's Transport, else Stdio.
+    param($Settings)
+    $wanted = @{ Name = $env:CONTAINERIMAGE_TRANSPORT; Source = 'CONTAINERIMAGE_TRANSPORT' }
+    if (-not $wanted.Name -and $Settings -and $Settings.transport) { $wanted = @{ Name = [string]$Settings.transport; Source = "the settings file $($Settings.path)" } }
+    if (-not $wanted.Name) { return @{ Name = 'Stdio'; Source = 'the default' } }
+    foreach ($name in 'Stdio', 'InProcess', 'Auto') { if ($wanted.Name -eq $name) { return @{ Name = $name; Source = $wanted.Source } } }
+    Write-WarningOnce "ContainerImage: $($wanted.Source) asks for the transport '$($wanted.Name)'; it must be Stdio, InProcess or Auto. Using Stdio."
+    @{ Name = 'Stdio'; Source = 'the default' }
+}
+
+function Write-WarningOnce {
+    # A warning about the set-up is said once per session, not at every command.
+    param([string] $Message)
+    if (-not $script:WarningsGiven) { $script:WarningsGiven = [System.Collections.Generic.HashSet[string]]::new() }
+    if ($script:WarningsGiven.Add($Message)) { Write-Warning $Message }
+}
+
+function Select-BackendTransport {
+    # After a process backend's handshake: restart it with the settings file's Python when that names
+    # another one, and move to the in-process transport when that is asked for and possible.
+    # Returns the backend to use (the process, or the in-process one), or an ErrorRecord.
+    param([hashtable] $Backend)
+    $settings = if ($Backend.Handshake.PSObject.Properties['settings']) { $Backend.Handshake.settings }
+    if ($settings -and $settings.problem) {
+        Write-WarningOnce "ContainerImage: $($settings.problem.message) The defaults are used until it is fixed."
+    }
+    if ($settings -and $settings.python -and -not $env:CONTAINERIMAGE_PYTHON -and $settings.python -ne $script:SettingsPython) {
+        $script:SettingsPython = [string]$settings.python
+        if ($Backend.Python.Path -ne $script:SettingsPython) {
+            Write-Verbose "ContainerImage: the settings file names the Python $script:SettingsPython; starting the backend with it"
+            Stop-Backend -Backend $Backend
+            return Get-ReadyBackend
+        }
+    }
+    $wanted = Get-WantedTransport $settings
+    if ($wanted.Name -eq 'Stdio') { return $Backend }
+    $inProcess = Start-InProcessBackend -Handshake $Backend.Handshake -Python $Backend.Python
+    if ($inProcess -is [hashtable]) {
+        $failure = Complete-BackendHandshake -Backend $inProcess
+        if ($failure) { $inProcess = $failure.Exception.Message }
+        elseif ($inProcess.Handshake.location -ne $Backend.Handshake.location) {
+            # Python imports a package once per process: another copy of the module loaded it first.
+            Stop-Backend -Backend $inProcess
+            $inProcess = "this PowerShell process already hosts the backend from '$($inProcess.Handshake.location)', not this module's '$($Backend.Handshake.location)'"
+        }
+    }
+    if ($inProcess -is [string]) {
+        $message = "ContainerImage: the in-process transport (asked for by $($wanted.Source)) cannot start: $inProcess. Using the stdio backend."
+        if ($wanted.Name -eq 'InProcess') { Write-WarningOnce $message } else { Write-Verbose $message }
+        $Backend.TransportRefusal = $inProcess
+        return $Backend
+    }
+    Write-Verbose "ContainerImage: using the in-process transport (asked for by $($wanted.Source))"
+    Stop-Backend -Backend $Backend
+    $script:Backend = $inProcess
+    $inProcess
 }
 
 function Stop-Backend {
@@ -159,6 +232,7 @@ function Stop-Backend {
     param([hashtable] $Backend = $script:Backend)
     if ($script:Backend -eq $Backend) { $script:Backend = $null }
     if (-not $Backend) { return }
+    if ($Backend.Transport -eq 'InProcess') { Stop-InProcessBackend $Backend; return }
     try { $Backend.Writer.Dispose() } catch { Write-Debug "closing the backend's stdin: $_" }
     if (-not $Backend.Process.WaitForExit(3000)) {
         try { $Backend.Process.Kill() } catch { Write-Debug "killing the backend: $_" }
@@ -169,6 +243,10 @@ function Stop-Backend {
 function Get-BackendError {
     # Why the backend process ended: its exit code and the end of what it wrote to stderr.
     param($Backend)
+    if ($Backend.Transport -eq 'InProcess') {
+        $tail = Get-InProcessLog $Backend
+        return "the in-process backend was closed" + $(if ($tail) { ": $tail" } else { '' })
+    }
     $Backend.Process.WaitForExit(3000) | Out-Null
     $stderr = if ($Backend.Stderr.Wait(1000)) { $Backend.Stderr.Result.Trim() } else { '' }
     $lines = @($stderr -split "`r?`n" | Where-Object { $_ })
@@ -180,10 +258,15 @@ function Get-BackendError {
 function Read-BackendMessage {
     # The next message from the backend, or an ErrorRecord. Waits in short slices so that Ctrl+C can stop the caller.
     param($Backend)
-    if (-not $Backend.PendingRead) { $Backend.PendingRead = $Backend.Process.StandardOutput.ReadLineAsync() }
-    while (-not $Backend.PendingRead.Wait(200)) { }
-    $line = $Backend.PendingRead.Result
-    $Backend.PendingRead = $null
+    if ($Backend.Transport -eq 'InProcess') {
+        while (-not $Backend.Inbox.Count -and -not $Backend.Closed) { Invoke-InProcessExchange $Backend $null 200 }
+        $line = if ($Backend.Inbox.Count) { $Backend.Inbox.Dequeue() } else { $null }
+    } else {
+        if (-not $Backend.PendingRead) { $Backend.PendingRead = $Backend.Process.StandardOutput.ReadLineAsync() }
+        while (-not $Backend.PendingRead.Wait(200)) { }
+        $line = $Backend.PendingRead.Result
+        $Backend.PendingRead = $null
+    }
     if ($null -eq $line) {
         $reason = Get-BackendError $Backend
         if ($script:Backend -eq $Backend) { $script:Backend = $null }
@@ -222,12 +305,55 @@ function Send-BackendMessage {
     # Writes one request; returns its id, or an ErrorRecord when the backend is gone.
     param([Parameter(Mandatory)] [hashtable] $Backend, [Parameter(Mandatory)] [string] $Method, [System.Collections.IDictionary] $Params = @{})
     $id = ++$Backend.NextId
-    $request = ConvertTo-Json -Compress -Depth 10 -InputObject ([ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params })
-    Write-Verbose "ContainerImage: request $id $Method"
-    if (-not $Backend.Process.HasExited) {
-        try { $Backend.Writer.WriteLine($request); return $id } catch [System.IO.IOException] { Write-Debug "writing to the backend: $_" }
-    }
+    $request = ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params })
+    if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method" }
+    if (Write-BackendLine $Backend $request -WaitMs 200) { return $id }
     New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $(Get-BackendError $Backend)"
+}
+
+function ConvertTo-BackendJson {
+    # A request as one line of JSON. System.Text.Json instead of ConvertTo-Json, which costs several times
+    # more per call; it would write a PSObject's own members, so values are unwrapped to their base objects.
+    param($Value)
+    [System.Text.Json.JsonSerializer]::Serialize((ConvertTo-PlainValue $Value), [object])
+}
+
+function ConvertTo-PlainValue {
+    param($Value)
+    if ($Value -is [System.Management.Automation.PSObject]) { $Value = $Value.PSObject.BaseObject }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $plain = [System.Collections.Generic.Dictionary[string, object]]::new()
+        # get_Keys(): .Keys would be the value of an entry named 'keys'.
+        foreach ($key in @($Value.get_Keys())) { $plain[[string]$key] = ConvertTo-PlainValue $Value[$key] }
+        return , $plain
+    }
+    if ($Value -is [System.Collections.IList]) {
+        $plain = [object[]]::new($Value.Count)
+        for ($i = 0; $i -lt $Value.Count; $i++) { $plain[$i] = ConvertTo-PlainValue $Value[$i] }
+        return , $plain
+    }
+    if ($Value -is [System.Management.Automation.SwitchParameter]) { return $Value.IsPresent }
+    $Value
+}
+
+function Write-BackendLine {
+    # Hands one message line to the backend: $true, or $false when the backend is gone. In-process, the same
+    # call waits up to WaitMs for the first message back (queued for Read-BackendMessage): one call, not two.
+    param([hashtable] $Backend, [string] $Line, [int] $WaitMs = 0)
+    if ($Backend.Transport -eq 'InProcess') {
+        if ($Backend.Closed) { return $false }
+        try { Invoke-InProcessExchange $Backend $Line $WaitMs; return $true }
+        catch { Write-Debug "handing a message to the in-process backend: $_"; return $false }
+    }
+    if ($Backend.Process.HasExited) { return $false }
+    try { $Backend.Writer.WriteLine($Line); return $true } catch [System.IO.IOException] { Write-Debug "writing to the backend: $_" }
+    $false
+}
+
+function Test-BackendExited {
+    param([hashtable] $Backend)
+    if ($Backend.Transport -eq 'InProcess') { return $Backend.Closed }
+    $Backend.Process.HasExited
 }
 
 function Receive-BackendReply {
@@ -252,10 +378,9 @@ function Receive-BackendReply {
             return $message.result
         }
     } finally {
-        if (-not $answered -and -not $Backend.Process.HasExited) {
+        if (-not $answered -and -not (Test-BackendExited $Backend)) {
             Write-Verbose "ContainerImage: cancelling request $Id"
-            try { $Backend.Writer.WriteLine((ConvertTo-Json -Compress -InputObject ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))) }
-            catch { Write-Debug "sending the cancel: $_" }
+            $null = Write-BackendLine $Backend (ConvertTo-Json -Compress -InputObject ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))
         }
         if ($progress.Count) {
             foreach ($layer in $progress.Keys) { Write-Progress -Id $progress[$layer] -ParentId 1 -Activity "Layer $layer" -Completed }

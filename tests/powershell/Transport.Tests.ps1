@@ -1,0 +1,107 @@
+# The two transports: the backend as a child process (Stdio) or hosted in this process through pythonnet
+# (InProcess). The whole suite runs under each (build.ps1 -Task Test); these tests pin what differs.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+    function Invoke-FreshPwsh {
+        # Runs $Script in a new pwsh process (Python can be initialized once per process, so what happens
+        # the first time is seen only in a new one) with these environment variables; returns its output
+        # lines, warnings included (as "WARNING: ...").
+        param([string] $Script, [hashtable] $Environment = @{})
+        $saved = @{}
+        foreach ($name in $Environment.Keys) {
+            $saved[$name] = [System.Environment]::GetEnvironmentVariable($name)
+            [System.Environment]::SetEnvironmentVariable($name, $Environment[$name])
+        }
+        try {
+            $output = & (Get-Command pwsh).Source -NoProfile -NonInteractive -Command "Import-Module '$ModulePath'; $Script" 2>&1
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Lines = @($output | ForEach-Object { "$_" }) }
+        } finally {
+            foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
+    }
+}
+
+Describe 'The in-process transport' {
+    It 'hosts the backend in this process, with the same answers as the process backend' {
+        $script = @'
+$viaProcess = (Get-ContainerImage -All | Sort-Object FullId, Repository, Tag | ForEach-Object { "$($_.FullId) $($_.Repository):$($_.Tag)" }) -join ';'
+$env:CONTAINERIMAGE_TRANSPORT = 'InProcess'
+$viaHost = (Get-ContainerImage -All | Sort-Object FullId, Repository, Tag | ForEach-Object { "$($_.FullId) $($_.Repository):$($_.Tag)" }) -join ';'
+$backend = & (Get-Module ContainerImage) { $script:Backend }
+"transport=$($backend.Transport) pid=$($backend.Handshake.pid -eq $PID) same=$($viaProcess -eq $viaHost) count=$(@(Get-ContainerImage -All).Count)"
+'@
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'Stdio' }
+        $result.ExitCode | Should -Be 0
+        $images = @(Invoke-Docker image ls --all --quiet).Count
+        $result.Lines | Should -Be "transport=InProcess pid=True same=True count=$images"
+    }
+
+    It 'keeps working when the module is removed and imported again in the same process' {
+        $script = @'
+$first = @(Get-ContainerImage -All).Count
+$backend = & (Get-Module ContainerImage) { $script:Backend }
+Remove-Module ContainerImage
+"closed=$($backend.Closed)"
+Import-Module $env:CI_TEST_MODULE
+$second = @(Get-ContainerImage -All).Count
+"transport=$(& (Get-Module ContainerImage) { $script:Backend.Transport }) same=$($first -eq $second)"
+'@
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'InProcess'; CI_TEST_MODULE = $ModulePath }
+        $result.ExitCode | Should -Be 0
+        $result.Lines | Should -Be 'closed=True', 'transport=InProcess same=True'
+    }
+
+    It 'says once in a warning why it cannot start, and uses the process backend' {
+        $script = 'Get-ContainerImage | Out-Null; Get-ContainerImage | Out-Null; "transport=$(& (Get-Module ContainerImage) { $script:Backend.Transport })"'
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'InProcess'; CONTAINERIMAGE_PYTHONNET = '/nonexistent/Python.Runtime.dll' }
+        $result.ExitCode | Should -Be 0
+        $warnings = @($result.Lines | Where-Object { $_ -like '*in-process transport*' })
+        $warnings.Count | Should -Be 1
+        $warnings[0] | Should -BeLike "*CONTAINERIMAGE_PYTHONNET names '/nonexistent/Python.Runtime.dll', which is not a file*Using the stdio backend*"
+        $result.Lines[-1] | Should -Be 'transport=Stdio'
+    }
+
+    It 'falls back without a warning under Auto' {
+        $script = 'Get-ContainerImage | Out-Null; "transport=$(& (Get-Module ContainerImage) { $script:Backend.Transport })"'
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'Auto'; CONTAINERIMAGE_PYTHONNET = '/nonexistent/Python.Runtime.dll' }
+        $result.Lines | Should -Be 'transport=Stdio'
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'Auto' }
+        $result.Lines | Should -Be 'transport=InProcess'
+    }
+
+    It 'takes the transport and the Python from the settings file when the environment names none' {
+        $settings = Join-Path $TestDrive 'transport-settings.yaml'
+        Set-Content $settings "# chosen by the file`nTransport: InProcess`nPython: /usr/bin/python3"
+        $script = 'Get-ContainerImage | Out-Null; $b = & (Get-Module ContainerImage) { $script:Backend }; "transport=$($b.Transport) python=$($b.Python.Path) from $($b.Python.Source) executable=$($b.Handshake.executable)"'
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_CONFIG = $settings; CONTAINERIMAGE_TRANSPORT = ''; CONTAINERIMAGE_PYTHON = '' }
+        $result.ExitCode | Should -Be 0
+        $result.Lines | Should -Be 'transport=InProcess python=/usr/bin/python3 from the settings file executable=/usr/bin/python3'
+        # The environment wins over the file.
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_CONFIG = $settings; CONTAINERIMAGE_TRANSPORT = 'Stdio'; CONTAINERIMAGE_PYTHON = '' }
+        $result.Lines | Should -Be 'transport=Stdio python=/usr/bin/python3 from the settings file executable=/usr/bin/python3'
+    }
+
+    It 'rejects an unknown transport with one warning naming the choices' {
+        $script = 'Get-ContainerImage | Out-Null; Get-ContainerImage | Out-Null; "transport=$(& (Get-Module ContainerImage) { $script:Backend.Transport })"'
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'Pipe' }
+        @($result.Lines | Where-Object { $_ -like "*asks for the transport 'Pipe'*Stdio, InProcess or Auto*" }).Count | Should -Be 1
+        $result.Lines[-1] | Should -Be 'transport=Stdio'
+    }
+
+    It 'cannot change Python within a process, and says so instead of crashing' {
+        # This process hosts one Python; a different one cannot be loaded beside it.
+        $script = @'
+Get-ContainerImage | Out-Null
+$env:CONTAINERIMAGE_PYTHON = '/usr/bin/python3'
+Get-ContainerImage | Out-Null
+"transport=$(& (Get-Module ContainerImage) { $script:Backend.Transport })"
+'@
+        $python = (& (Get-Command python3).Source -c 'import sys; print(sys.base_prefix)')
+        if ($python -eq '/usr') { Set-ItResult -Skipped -Because 'python3 on PATH is /usr/bin/python3 itself' }
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'InProcess' }
+        $result.ExitCode | Should -Be 0
+        @($result.Lines | Where-Object { $_ -like '*already hosts the Python at*start a new PowerShell*' }).Count | Should -Be 1
+        $result.Lines[-1] | Should -Be 'transport=Stdio'
+    }
+}
