@@ -22,7 +22,7 @@ from typing import List, Optional
 import docker.errors
 
 from .. import reference
-from ..errors import Conflict, InvalidParams, translate
+from ..errors import Conflict, InvalidParams, NotFound, translate
 from . import images
 
 
@@ -67,8 +67,9 @@ def _with_tag(name, tag):
     return f"{ref.repository}:{tag}"
 
 
-def _plan(api, config, target, shown, force):
-    """What removing target does: untag only, or delete (refused, unless forced, while containers depend)."""
+def _plan(api, config, target, shown, force, dependents_of=None):
+    """What removing target does: untag only, or delete (refused, unless forced, while containers depend).
+    dependents_of(image id) gives the dependent containers (default: the engine's ancestor filter)."""
     full_id = config["Id"]
     tags, digests = _refs(config.get("RepoTags")), _refs(config.get("RepoDigests"))
     if target == full_id:
@@ -81,7 +82,7 @@ def _plan(api, config, target, shown, force):
     else:
         untagged = _untagged_by(target, tags, digests)
         action = "Untag" if [r for r in tags + digests if r not in untagged] else "Delete"
-    containers = dependents(api, full_id) if action == "Delete" else []
+    containers = (dependents_of or (lambda image: dependents(api, image)))(full_id) if action == "Delete" else []
     if containers and not force:
         raise Conflict(_busy_message(shown, full_id, containers), shown, image=full_id, containers=containers)
     return {"Image": shown, "Id": _short(full_id), "FullId": full_id, "Action": action, "Untagged": untagged,
@@ -155,6 +156,156 @@ def _result(shown, config, records, sizes):
 
 def _short(image_id):
     return image_id.split(":", 1)[-1][:12]
+
+
+# -------------------------------------------------------------------------------------- remove many
+
+_ITEM_KEYS = {"name": str, "id": str, "tag": str, "force": bool, "no_prune": bool}
+
+
+def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = True):
+    """image.remove for each item ({name | id, tag, force, no_prune}), in order, as if each were its own
+    request, but at the cost of one engine call per image (what `docker rmi a b c` pays): the images and
+    containers are listed once, names are looked up in that listing (kept up to date as images go), and
+    dependents are found from it; only a name the listing does not have is asked of the engine.
+
+    With dry_run, each plan is made as though the items before it had been removed (so a second tag of the
+    same image plans a Delete). sizes=False leaves SpaceReclaimed out (0), sparing two engine calls per
+    image; the caller asks for it only when it shows it. Returns {"results": [{"result": ...} or
+    {"error": ...}]}, one per item: a failure (refusal, not found, ...) does not stop the items after it."""
+    state = _Listing(ctx.engine)
+    answers = []
+    for item in items:
+        ctx.check_cancelled()
+        shown = item.get("name") if isinstance(item, dict) and item.get("name") is not None else \
+            item.get("id") if isinstance(item, dict) else None
+        try:
+            params = _item_params(item)
+            answers.append({"result": _remove_listed(state, params, dry_run, sizes)})
+        except Exception as exc:  # one image that fails does not stop the others
+            answers.append({"error": translate(exc, shown).to_dict()})
+    return {"results": answers}
+
+
+def _item_params(item):
+    if not isinstance(item, dict):
+        raise InvalidParams(f"Each item must be an object of name or id, tag, force, no_prune; not {item!r}.", None)
+    for key, value in item.items():
+        expected = _ITEM_KEYS.get(key)
+        if expected is None:
+            raise InvalidParams(f"Unknown item param '{key}'.", key)
+        if value is not None and not (isinstance(value, expected) and (expected is bool) == isinstance(value, bool)):
+            raise InvalidParams(f"Item param '{key}' must be {'true or false' if expected is bool else 'a string'}.",
+                                key)
+    return {key: item.get(key) for key in _ITEM_KEYS}
+
+
+def _remove_listed(state, params, dry_run, sizes):
+    """remove_image for one item of a batch, with the names, ids and dependents from the batch's listing."""
+    name, id, tag = params["name"], params["id"], params["tag"]
+    force, no_prune = bool(params["force"]), bool(params["no_prune"])
+    if (name is None) == (id is None):
+        raise InvalidParams("Give the name or the id of the image to remove (one of them).", name or id)
+    if tag is not None:
+        if name is None:
+            raise InvalidParams("A tag goes with a name, not with an id.", tag)
+        name = _with_tag(name, tag)
+    shown = name if name is not None else id
+    images.check_image_argument(name, id)
+    config, target = state.find(name, id)
+    api = state.api
+    plan = _plan(api, config, target, shown, force, state.dependents)
+    if dry_run:
+        state.forget(plan["FullId"], plan["Untagged"], plan["Action"] == "Delete")
+        return plan
+    layer_sizes = {}
+    if sizes:
+        config = api.inspect_image(config["Id"])  # the listing has no layers
+        layer_sizes = _layer_sizes(api, config)
+    try:
+        records = api.remove_image(target, force=force, noprune=no_prune)
+    except docker.errors.APIError as exc:
+        raise _refused(translate(exc, shown), shown, config) from exc
+    untagged = [r["Untagged"] for r in records if "Untagged" in r]
+    state.forget(config["Id"], untagged, any(r.get("Deleted") == config["Id"] for r in records))
+    return _result(shown, config, records, layer_sizes)
+
+
+class _Listing:
+    """The engine's images and containers, listed once for a batch of removals and kept up to date as the
+    batch removes (or, in a dry run, plans to remove) names and images. Listed on first use: a batch of
+    malformed names never reaches the engine."""
+
+    def __init__(self, engine):
+        self._engine = engine
+        self.api = None
+        self.gone_refs = set()
+        self.gone_images = set()
+
+    def _load(self):
+        if self.api is not None:
+            return
+        api = self._engine.client()
+        self.images = {}   # image id -> {"Id", "RepoTags", "RepoDigests"}, as an inspect has them
+        self.refs = {}     # "repo:tag" or "repo@digest", as the engine lists it -> image id
+        self.parents = {}  # image id -> parent image id
+        for summary in api.images(all=True):
+            image_id = summary["Id"]
+            tags, digests = _refs(summary.get("RepoTags")), _refs(summary.get("RepoDigests"))
+            self.images[image_id] = {"Id": image_id, "RepoTags": tags, "RepoDigests": digests}
+            self.parents[image_id] = summary.get("ParentId") or None
+            for ref in tags + digests:
+                self.refs[ref] = image_id
+        self.containers = api.containers(all=True, trunc=False)
+        self.api = api
+
+    def find(self, name, id):
+        """As images.find_image, from the listing when it has the name."""
+        self._load()
+        if name is not None and id is None and not name.strip().lower().startswith("sha256:"):
+            ref = reference.parse(name)
+            target = ref.repository + (f"@{ref.digest}" if ref.digest else f":{ref.tag or reference.DEFAULT_TAG}")
+            if target in self.refs:
+                return dict(self.images[self.refs[target]]), target
+            if target in self.gone_refs:
+                looked_for = f" (looked for {target})" if target != name else ""
+                raise NotFound(f"No image '{name}' on this engine{looked_for}.", name)
+        config, target = images.find_image(self.api, name=name, id=id)
+        if config["Id"] in self.gone_images:
+            raise NotFound(f"No image {'with id ' if name is None else ''}'{name or id}' on this engine.", name or id)
+        config = dict(config, RepoTags=[r for r in _refs(config.get("RepoTags")) if r not in self.gone_refs],
+                      RepoDigests=[r for r in _refs(config.get("RepoDigests")) if r not in self.gone_refs])
+        return config, target
+
+    def dependents(self, image_id):
+        """As dependents(): the containers of the image or of an image whose parent chain reaches it."""
+        found = []
+        for container in self.containers:
+            image, seen = container.get("ImageID"), set()
+            while image and image not in seen:
+                if image == image_id:
+                    found.append(dict(images.container_row(container), Image=container.get("Image"),
+                                      ImageId=container.get("ImageID")))
+                    break
+                seen.add(image)
+                image = self.parents.get(image)
+        return found
+
+    def forget(self, image_id, untagged, deleted):
+        """Names removed from an image, and whether the image itself went."""
+        listed = self.images.get(image_id)
+        gone = set(untagged)
+        if deleted:
+            self.gone_images.add(image_id)
+            self.images.pop(image_id, None)
+            if listed:
+                gone.update(listed["RepoTags"] + listed["RepoDigests"])
+        elif listed:
+            listed["RepoTags"] = [r for r in listed["RepoTags"] if r not in gone]
+            listed["RepoDigests"] = [r for r in listed["RepoDigests"] if r not in gone]
+        for ref in gone:
+            self.refs.pop(ref, None)
+        self.gone_refs.update(gone)
 
 
 # ------------------------------------------------------------------------------------------- layers
@@ -309,5 +460,6 @@ def _prune_one(api, item):
 
 METHODS = {
     "image.remove": remove_image,
+    "image.remove_many": remove_images,
     "image.prune": prune_images,
 }

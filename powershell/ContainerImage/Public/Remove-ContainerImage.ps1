@@ -147,6 +147,9 @@ function Remove-ContainerImage {
 
         [switch] $PassThru
     )
+    begin {
+        $pending = [System.Collections.Generic.List[hashtable]]::new()
+    }
     process {
         if ($PSCmdlet.ParameterSetName -in 'Dangling', 'Unused') {
             $params = @{ unused = [bool]$Unused; dry_run = $true }
@@ -176,26 +179,47 @@ function Remove-ContainerImage {
             'Id' { foreach ($item in $Id) { @{ id = $item } } }
             'InputObject' { foreach ($image in $InputObject) { ConvertTo-RemovalRequest $image } }
         }
+        # Gathered, then removed in end{} with one backend call: one engine call per image, as docker rmi.
         foreach ($request in $requests) {
             $request.force = [bool]$Force
             $request.no_prune = [bool]$NoPrune
-            # First what the removal would do, so that the question (or -WhatIf) says it, and a refusal
-            # comes before any question.
-            $request.dry_run = $true
-            $plan = Invoke-Backend -Method image.remove -Params $request
-            if ($plan -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($plan); continue }
-            $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
-            # The removal inside the if, never after an "if (-not ...) { continue }": when the question cannot
-            # be asked (a host without a user), ShouldProcess throws, and that error skips only the if.
-            if (Confirm-Change $PSCmdlet (Format-RemovalTarget $plan) $action) {
-                $request.dry_run = $false
-                $result = Invoke-Backend -Method image.remove -Params $request
-                if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($result); continue }
-                Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
-                if ($PassThru) {
-                    Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
-                    $PSCmdlet.WriteObject($result)
-                }
+            $pending.Add($request)
+        }
+    }
+    end {
+        if (-not $pending.Count) { return }
+        # First what each removal would do, so that the question (or -WhatIf, or the -Verbose line) says it,
+        # and a refusal comes before any question. When nobody sees it (-Confirm:$false, no -WhatIf or
+        # -Verbose), that dry run is left out: the removal itself checks the same things and refuses alike.
+        $chosen = [System.Collections.Generic.List[hashtable]]::new()
+        if ($WhatIfPreference -or $ConfirmPreference -ne 'None' -or $VerbosePreference -ne 'SilentlyContinue') {
+            $plans = Invoke-Backend -Method image.remove_many -Params @{ items = $pending.ToArray(); dry_run = $true }
+            if ($plans -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($plans); return }
+            for ($index = 0; $index -lt $pending.Count; $index++) {
+                $answer = $plans.results[$index]
+                if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
+                $plan = $answer.result
+                $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
+                if (Confirm-Change $PSCmdlet (Format-RemovalTarget $plan) $action) { $chosen.Add($pending[$index]) }
+            }
+        } else {
+            foreach ($request in $pending) {
+                $shown = if ($request.name) { $request.name } else { $request.id }
+                if (Confirm-Change $PSCmdlet $shown 'Remove container image') { $chosen.Add($request) }
+            }
+        }
+        if (-not $chosen.Count) { return }
+        # The space reclaimed costs two engine calls per image: asked for only when shown.
+        $sizes = $PassThru -or $VerbosePreference -ne 'SilentlyContinue'
+        $done = Invoke-Backend -Method image.remove_many -Params @{ items = $chosen.ToArray(); sizes = [bool]$sizes }
+        if ($done -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($done); return }
+        foreach ($answer in $done.results) {
+            if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
+            $result = $answer.result
+            Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
+            if ($PassThru) {
+                Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
+                $PSCmdlet.WriteObject($result)
             }
         }
     }

@@ -1,0 +1,263 @@
+<#
+.SYNOPSIS
+The benchmark suite of issue 5: ContainerImage side by side with the docker CLI and the raw Engine API.
+
+.DESCRIPTION
+Starts its own sandbox (bench/bench_sandbox.py: a private engine and registries, removed at the end) and
+runs, in one run, each case with its baselines interleaved (one of each per round, several rounds,
+medians):
+
+  Ping      the per-call cost of a no-op request (Invoke-Backend -Method ping in the module's scope), per
+            transport.
+  Remove    1,000 tags removed by `Get-ContainerImage -Name 'bench/*' | Remove-ContainerImage -Confirm:$false`
+            against one `docker rmi` with the same 1,000 names.
+  PullPush  a 5-layer image of ~200 MB (random bytes), pulled from and pushed to the sandbox registry with
+            Install-ContainerImage / Publish-ContainerImage (progress shown) against docker pull / push
+            (its output shown).
+  Cold      a new pwsh that imports the module and lists, against a new pwsh running the docker idiom, and
+            a new pwsh doing nothing (the start-up floor); then where a cold start's time goes, by phase.
+  Warm      Get-ContainerImage against `docker images --format '{{json .}}' | ConvertFrom-Json` and against
+            Invoke-RestMethod -UnixSocket on /images/json, at 100, 5,000 and 20,000 images, per transport.
+  Memory    the backend's peak resident memory (VmHWM) while it lists 5,000, 10,000 and 20,000 images
+            (a backend process started for each count), and whether it grows linearly.
+
+The engine's images only grow during a run: Remove and PullPush run on an empty engine, then the bench
+images are added count by count. Writes bench/results/benchmark.json and benchmark.md and prints the table.
+
+Transports: each is chosen with $env:CONTAINERIMAGE_TRANSPORT before the module is imported; the row is
+labelled with the transport the module reports it uses ($script:Backend.Transport, 'Stdio' when the
+module has no such property), and a transport that falls back to one already measured is not measured
+twice.
+
+.PARAMETER Quick
+Fewer images (100, 1,000, 2,000), a 100-tag removal, 5 MB layers and fewer rounds: a few minutes, for
+developing. Its figures are not the targets' figures.
+
+.PARAMETER Case
+Only these cases (default all). Counts still grow in order, so the later cases see the images loaded for
+the earlier ones.
+
+.PARAMETER Transport
+The transports to measure (default Stdio and InProcess).
+
+.EXAMPLE
+pwsh ./build.ps1 -Task Bench
+
+.EXAMPLE
+pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -Quick -Case Ping, Warm
+#>
+[CmdletBinding()]
+param(
+    [switch] $Quick,
+    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory')]
+    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory'),
+    [ValidateSet('Stdio', 'InProcess', 'Auto')]
+    [string[]] $Transport = @('Stdio', 'InProcess'),
+    [string] $OutputFolder
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$root = Split-Path $PSScriptRoot
+$modulePath = Join-Path $root 'powershell/ContainerImage'
+$python = if (Test-Path /usr/bin/python3) { '/usr/bin/python3' } else { 'python3' }
+$pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
+if (-not $OutputFolder) { $OutputFolder = Join-Path $PSScriptRoot 'results' }
+# The in-process transport needs pythonnet's Python.Runtime.dll: as build.ps1 does, the one tools/bootstrap.sh
+# fetched, when nothing else is named (so the suite runs the same when started directly).
+$pythonRuntime = Join-Path ($(if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' })) 'containerimage-dev/pythonnet/3.2.1/lib/netstandard2.0/Python.Runtime.dll'
+if (-not $env:CONTAINERIMAGE_PYTHONNET -and (Test-Path $pythonRuntime)) { $env:CONTAINERIMAGE_PYTHONNET = $pythonRuntime }
+
+. (Join-Path $PSScriptRoot 'BenchmarkHelpers.ps1')
+
+$plan = if ($Quick) {
+    @{ Warm = @(100, 1000, 2000); Memory = @(500, 1000, 2000); Cold = 100; RemoveCount = 100
+       Layers = 5; LayerMegabytes = 5
+       WarmRounds = @{ 100 = 7; 1000 = 5; 2000 = 3 }; ColdRounds = 3; ColdPhaseRounds = 1; RemoveRounds = 1; PullPushRounds = 1
+       PingCalls = 100; PingRounds = 3 }
+} else {
+    @{ Warm = @(100, 5000, 20000); Memory = @(5000, 10000, 20000); Cold = 100; RemoveCount = 1000
+       Layers = 5; LayerMegabytes = 40
+       WarmRounds = @{ 100 = 21; 5000 = 9; 20000 = 5 }; ColdRounds = 9; ColdPhaseRounds = 5; RemoveRounds = 3; PullPushRounds = 3
+       PingCalls = 300; PingRounds = 7 }
+}
+
+$results = [ordered]@{
+    Started = [datetime]::UtcNow.ToString('o'); Quick = [bool]$Quick; Host = [System.Environment]::MachineName
+    Cores = [System.Environment]::ProcessorCount; Pwsh = $PSVersionTable.PSVersion.ToString()
+    Comparisons = [System.Collections.Generic.List[object]]::new()
+    Memory = [System.Collections.Generic.List[object]]::new()
+    ColdPhases = $null; Notes = [System.Collections.Generic.List[string]]::new()
+}
+
+$sandbox = Start-BenchSandbox -Python $python -Script (Join-Path $PSScriptRoot 'bench_sandbox.py')
+try {
+    $socket = [System.Net.Sockets.UnixDomainSocketEndPoint]::new($env:DOCKER_HOST.Substring('unix://'.Length))
+    $apiVersion = (Invoke-RestMethod -UnixSocket $socket -Uri 'http://localhost/version').ApiVersion
+    $results.Engine = $apiVersion
+    $mirror = $env:CONTAINERIMAGE_TEST_MIRROR
+
+    # --- transports: which ones really run here
+    $transports = [ordered]@{}   # label -> the value of CONTAINERIMAGE_TRANSPORT that gives it
+    foreach ($wanted in $Transport) {
+        $used = Import-BenchModule -Path $modulePath -Transport $wanted
+        if ($transports.Contains($used)) {
+            $results.Notes.Add("Transport $wanted was asked for, but the module uses ${used}: measured once, as ${used}.")
+        } else {
+            $transports[$used] = $wanted
+        }
+    }
+    Write-Host "transports: $($transports.Keys -join ', ')"
+
+    if ('Ping' -in $Case) {
+        $pings = [ordered]@{}
+        foreach ($label in $transports.Keys) {
+            $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+            $pings[$label] = Measure-BackendPing -Calls $plan.PingCalls -Rounds $plan.PingRounds
+            Write-Host ("ping, {0}: {1:N3} ms per call" -f $label, $pings[$label])
+            $results.Comparisons.Add((New-Comparison -Case 'ping (no-op request, per call)' -Images 0 -Transport $label `
+                -Ours $pings[$label] -OursName 'Invoke-Backend -Method ping' -BaselineName $null -Baseline $null))
+        }
+        if ($pings.Contains('InProcess') -and $pings.Contains('Stdio')) {
+            $results.Comparisons.Add((New-Comparison -Case 'ping: in-process vs stdio' -Images 0 -Transport 'InProcess' `
+                -Ours $pings['InProcess'] -OursName 'InProcess ping' -Baseline $pings['Stdio'] -BaselineName 'Stdio ping' -Limit 0.5))
+        }
+    }
+
+    if ('Remove' -in $Case) {
+        $null = Import-BenchModule -Path $modulePath -Transport $transports[@($transports.Keys)[0]]
+        $label = @($transports.Keys)[0]
+        # Scripts blocks see the variables of the function that runs them: script: names cannot be shadowed.
+        $count = $script:removeCount = $plan.RemoveCount
+        $script:removeNames = @(0..($count - 1) | ForEach-Object { "bench/rm${_}:latest" })
+        $cases = [ordered]@{
+            'Get-ContainerImage bench/* | Remove-ContainerImage' = {
+                Get-ContainerImage -Name 'bench/*' | Remove-ContainerImage -Confirm:$false
+            }
+            "docker rmi ($count names)" = { docker rmi @script:removeNames | Out-Null; if ($LASTEXITCODE) { throw 'docker rmi failed' } }
+        }
+        $prepare = {
+            Invoke-BenchSandbox $sandbox @{ op = 'load'; count = $script:removeCount; prefix = 'bench/rm' } | Out-Null
+            $have = @(docker images -q 'bench/*').Count
+            if ($have -ne $script:removeCount) { throw "expected $script:removeCount bench/rm images, found $have" }
+        }
+        $check = { $left = @(docker images -q 'bench/*').Count; if ($left) { throw "$left bench images left after removal" } }
+        Write-Host "remove, $count tags ($label)"
+        $medians = Measure-Rounds -Cases $cases -Rounds $plan.RemoveRounds -BeforeEach $prepare -AfterEach $check
+        $results.Comparisons.Add((New-Comparison -Case "pipeline removal of $count tags" -Images $count -Transport $label `
+            -Ours $medians[0] -OursName @($cases.Keys)[0] -Baseline $medians[1] -BaselineName @($cases.Keys)[1] -Limit 1.2))
+    }
+
+    if ('PullPush' -in $Case) {
+        $label = @($transports.Keys)[0]
+        $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+        $size = "$($plan.Layers) x $($plan.LayerMegabytes) MB"
+        $pullName = $script:pullName = "$mirror/bench/big-pull:latest"
+        Invoke-BenchSandbox $sandbox @{ op = 'big'; name = $pullName; layers = $plan.Layers; megabytes = $plan.LayerMegabytes } | Out-Null
+        docker push $pullName | Out-Null
+        if ($LASTEXITCODE) { throw "docker push $pullName failed" }
+        $removePulled = { docker rmi $script:pullName | Out-Null; if ($LASTEXITCODE) { throw "docker rmi $script:pullName failed" } }
+        & $removePulled
+        $ProgressPreference = 'Continue'
+        $cases = [ordered]@{
+            'Install-ContainerImage' = { $null = Install-ContainerImage $script:pullName -Confirm:$false }
+            'docker pull' = { docker pull $script:pullName | Out-Host; if ($LASTEXITCODE) { throw 'docker pull failed' } }
+        }
+        Write-Host "pull, $size ($label)"
+        $medians = Measure-Rounds -Cases $cases -Rounds $plan.PullPushRounds -AfterEach $removePulled
+        $results.Comparisons.Add((New-Comparison -Case "pull of a $size image" -Images 1 -Transport $label `
+            -Ours $medians[0] -OursName 'Install-ContainerImage' -Baseline $medians[1] -BaselineName 'docker pull' -Limit 1.05))
+
+        # Push: each push sends an image no registry has seen (else the registry answers "exists").
+        $script:pushIndex = 0
+        $freshImage = {
+            $script:pushIndex++
+            $script:pushName = "$mirror/bench/big-push${script:pushIndex}:latest"
+            Invoke-BenchSandbox $sandbox @{ op = 'big'; name = $script:pushName; layers = $plan.Layers; megabytes = $plan.LayerMegabytes } | Out-Null
+        }
+        $removePushed = { docker rmi $script:pushName | Out-Null; if ($LASTEXITCODE) { throw "docker rmi $script:pushName failed" } }
+        $cases = [ordered]@{
+            'Publish-ContainerImage' = { $null = Publish-ContainerImage -Name $script:pushName -Confirm:$false }
+            'docker push' = { docker push $script:pushName | Out-Host; if ($LASTEXITCODE) { throw 'docker push failed' } }
+        }
+        Write-Host "push, $size ($label)"
+        $medians = Measure-Rounds -Cases $cases -Rounds $plan.PullPushRounds -BeforeEach $freshImage -AfterEach $removePushed
+        $results.Comparisons.Add((New-Comparison -Case "push of a $size image" -Images 1 -Transport $label `
+            -Ours $medians[0] -OursName 'Publish-ContainerImage' -Baseline $medians[1] -BaselineName 'docker push' -Limit 1.05))
+        $ProgressPreference = 'SilentlyContinue'
+    }
+
+    # --- from here on the engine holds only bench images, their number growing
+    $counts = @(@($(if ('Warm' -in $Case) { $plan.Warm }) + $(if ('Memory' -in $Case) { $plan.Memory }) +
+        $(if ('Cold' -in $Case) { $plan.Cold })) | Where-Object { $_ } | Sort-Object -Unique)
+    $ProgressPreference = 'SilentlyContinue'
+    foreach ($count in $counts) {
+        Add-BenchImages -Sandbox $sandbox -Total $count
+        Write-Host "engine holds $count images"
+
+        if ('Warm' -in $Case -and $count -in $plan.Warm) {
+            $rounds = $plan.WarmRounds[$count]
+            foreach ($label in $transports.Keys) {
+                $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+                $cases = [ordered]@{
+                    'Get-ContainerImage' = { Get-ContainerImage }
+                    'docker images | ConvertFrom-Json' = { docker images --format '{{json .}}' | ConvertFrom-Json }
+                    'Invoke-RestMethod /images/json' = { Invoke-RestMethod -UnixSocket $socket -Uri "http://localhost/v$apiVersion/images/json" }
+                }
+                Write-Host "warm, $count images ($label)"
+                $medians = Measure-Rounds -Cases $cases -Rounds $rounds -Expected $count -WarmUp
+                $results.Comparisons.Add((New-Comparison -Case 'warm list vs docker idiom' -Images $count -Transport $label `
+                    -Ours $medians[0] -OursName 'Get-ContainerImage' -Baseline $medians[1] -BaselineName 'docker images | ConvertFrom-Json' `
+                    -Limit $(if ($count -le 100) { 0.5 } else { $null })))
+                $results.Comparisons.Add((New-Comparison -Case 'warm list vs Invoke-RestMethod' -Images $count -Transport $label `
+                    -Ours $medians[0] -OursName 'Get-ContainerImage' -Baseline $medians[2] -BaselineName 'Invoke-RestMethod /images/json' `
+                    -Limit $(if ($count -gt 100) { 1.5 } else { $null })))
+            }
+        }
+
+        if ('Cold' -in $Case -and $count -eq $plan.Cold) {
+            $module = $modulePath.Replace("'", "''")
+            $cases = [ordered]@{}
+            foreach ($label in $transports.Keys) {
+                $value = $transports[$label]
+                $cases["pwsh: Import-Module; Get-ContainerImage ($label)"] = [scriptblock]::Create(
+                    "`$env:CONTAINERIMAGE_TRANSPORT = '$value'; & '$pwsh' -NoProfile -NonInteractive -c `"Import-Module '$module'; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
+            }
+            $cases['pwsh: docker images | ConvertFrom-Json'] = { & $pwsh -NoProfile -NonInteractive -c "`$null = docker images --format '{{json .}}' | ConvertFrom-Json" }
+            $cases['pwsh: nothing (start-up floor)'] = { & $pwsh -NoProfile -NonInteractive -c '$null' }
+            Write-Host "cold, $count images"
+            $medians = Measure-Rounds -Cases $cases -Rounds $plan.ColdRounds -WarmUp
+            $docker = $medians[$transports.Count]
+            $floor = $medians[$transports.Count + 1]
+            $index = 0
+            foreach ($label in $transports.Keys) {
+                $results.Comparisons.Add((New-Comparison -Case 'cold first call vs docker idiom' -Images $count -Transport $label `
+                    -Ours $medians[$index] -OursName 'new pwsh: Import-Module; Get-ContainerImage' -Baseline $docker `
+                    -BaselineName 'new pwsh: docker images | ConvertFrom-Json' -Limit 1.3 -Note "pwsh start alone: $floor ms"))
+                $index++
+            }
+            Write-Host 'cold start, by phase'
+            $results.ColdPhases = Measure-ColdPhases -ModulePath $modulePath -Python $python -Pwsh $pwsh -Rounds $plan.ColdPhaseRounds -Transports @($transports.Values)
+        }
+
+        if ('Memory' -in $Case -and $count -in $plan.Memory) {
+            # The platform cache must be warm, as after any first listing (the warm case may not have run).
+            $null = Import-BenchModule -Path $modulePath -Transport $transports[@($transports.Keys)[0]]
+            $null = Get-ContainerImage
+            Write-Host "memory, $count images"
+            $results.Memory.Add((Measure-BackendMemory -ModulePath $modulePath -Python $python -Images $count))
+        }
+    }
+    if ($results.Memory.Count -ge 2) { $results.MemoryVerdict = Get-MemoryVerdict -Rows $results.Memory -LimitMegabytes 150 }
+} finally {
+    Remove-Module ContainerImage -ErrorAction SilentlyContinue
+    Stop-BenchSandbox $sandbox
+}
+
+$results.Finished = [datetime]::UtcNow.ToString('o')
+$results.Samples = $script:Samples   # every timed run of every case, for a closer look than the medians
+$null = New-Item -ItemType Directory -Force $OutputFolder
+$name = if ($Quick) { 'benchmark-quick' } else { 'benchmark' }
+$results | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $OutputFolder "$name.json")
+$table = Format-BenchmarkReport -Results $results
+$table | Set-Content (Join-Path $OutputFolder "$name.md")
+$table | Write-Host
