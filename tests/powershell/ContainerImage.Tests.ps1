@@ -216,7 +216,8 @@ Describe 'Tab completion' {
         foreach ($command in 'Install-ContainerImage', 'Test-ContainerImage') {
             (Get-Completion "$command -Name Nano").CompletionText | Should -Contain 'NanoServer' -Because "$command resolves aliases"
         }
-        (Get-Completion 'Remove-ContainerImage -Name Nano').CompletionText | Should -Not -Contain 'NanoServer' -Because 'aliases name images to pull, not local ones'
+        $local = @(Get-Completion 'Remove-ContainerImage -Name Nano' | ForEach-Object CompletionText)
+        Should -ActualValue $local -Not -Contain 'NanoServer' -Because 'aliases name images to pull, not local ones'
     }
 
     It 'completes containers, stopped ones too, by name and id for New-ContainerImage -Container' {

@@ -166,6 +166,7 @@ Describe 'Set-ContainerImageSetting' {
         & tar -C $folder -cf (Join-Path $TestDrive 'image.tar') .
         Invoke-Docker import (Join-Path $TestDrive 'image.tar') "$mirror/settings-test/pesterfindme:latest" | Out-Null
         Invoke-Docker push "$mirror/settings-test/pesterfindme:latest" | Out-Null
+        Remove-TestImage "$mirror/settings-test/pesterfindme:latest"   # the registry holds it; the engine need not
 
         $found = Find-ContainerImage -Term pesterfindme -ErrorVariable problems -ErrorAction SilentlyContinue
         $found | Should -BeNullOrEmpty -Because 'without the setting only Docker Hub is searched'

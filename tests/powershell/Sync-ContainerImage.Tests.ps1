@@ -94,8 +94,8 @@ Describe 'Sync-ContainerImage' {
             $path = New-ImageList (@('Images:') + ($listed | ForEach-Object { "  - '$_'" }))
             $changes = Sync-ContainerImage -Path $path -Prune -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
             # Untagged images other tests left on the shared engine are unlisted too: removed, as they should be.
-            $changes | Where-Object { -not $_.Name } | ForEach-Object { $_.Action | Should -Be 'Remove' }
-            ($changes | Where-Object Name | ForEach-Object { "$($_.Action) $($_.Name):$($_.Tag)" } | Sort-Object) |
+            $changes | Where-Object { -not $_.Tag } | ForEach-Object { $_.Action | Should -Be 'Remove' }
+            ($changes | Where-Object Tag | ForEach-Object { "$($_.Action) $($_.Name):$($_.Tag)" } | Sort-Object) |
                 Should -Be (@("Keep ${kept}:latest", "Remove ${doomed}:latest", "Untag ${second}:extra") | Sort-Object)
             Get-ImageId "${doomed}:latest" | Should -BeNullOrEmpty
             Get-ImageId "${second}:extra" | Should -BeNullOrEmpty

@@ -32,13 +32,13 @@ def handshake(ctx):
         "pid": os.getpid(),
         "engine": engine,
         "settings": settings_summary(),
-        "embedding": embedding(),
     }
 
 
-def embedding():
+def embedding(ctx=None):
     """What a host process needs to run this same backend in-process (inprocess.py): the shared libpython,
-    Python's home and path, and pythonnet's Python.Runtime.dll when pythonnet is installed here."""
+    Python's home and path, and pythonnet's Python.Runtime.dll when pythonnet is installed here. Its own
+    method, not part of the handshake: only a module that wants the in-process transport pays for it."""
     library, reason = _shared_library()
     return {"library": library, "reason": reason, "home": sys.base_prefix, "path": [p for p in sys.path if p],
             "pythonnet": _pythonnet_runtime()}
@@ -87,4 +87,5 @@ def ping(ctx):
 METHODS = {
     "handshake": handshake,
     "ping": ping,
+    "embedding": embedding,
 }

@@ -205,7 +205,7 @@ function Select-BackendTransport {
     }
     $wanted = Get-WantedTransport $settings
     if ($wanted.Name -eq 'Stdio') { return $Backend }
-    $inProcess = Start-InProcessBackend -Handshake $Backend.Handshake -Python $Backend.Python
+    $inProcess = Start-InProcessBackend -ProcessBackend $Backend
     if ($inProcess -is [hashtable]) {
         $failure = Complete-BackendHandshake -Backend $inProcess
         if ($failure) { $inProcess = $failure.Exception.Message }
@@ -289,11 +289,9 @@ function Invoke-Backend {
     When given, the backend's progress notifications are shown with Write-Progress: one record per layer
     under one parent record, all completed when the call ends (however it ends).
     #>
-    param(
-        [Parameter(Mandatory)] [string] $Method,
-        [System.Collections.IDictionary] $Params = @{},
-        [string] $Activity
-    )
+    # Plain functions on this path, not advanced ones ([Parameter()]): the cmdlet parameter binder costs
+    # several hundred microseconds per call, more than the transport itself.
+    param([string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Activity)
     $backend = Get-ReadyBackend
     if ($backend -is [System.Management.Automation.ErrorRecord]) { return $backend }
     $id = Send-BackendMessage -Backend $backend -Method $Method -Params $Params
@@ -303,7 +301,7 @@ function Invoke-Backend {
 
 function Send-BackendMessage {
     # Writes one request; returns its id, or an ErrorRecord when the backend is gone.
-    param([Parameter(Mandatory)] [hashtable] $Backend, [Parameter(Mandatory)] [string] $Method, [System.Collections.IDictionary] $Params = @{})
+    param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{})
     $id = ++$Backend.NextId
     $request = ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params })
     if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method" }
@@ -324,7 +322,11 @@ function ConvertTo-PlainValue {
     if ($Value -is [System.Collections.IDictionary]) {
         $plain = [System.Collections.Generic.Dictionary[string, object]]::new()
         # get_Keys(): .Keys would be the value of an entry named 'keys'.
-        foreach ($key in @($Value.get_Keys())) { $plain[[string]$key] = ConvertTo-PlainValue $Value[$key] }
+        foreach ($key in @($Value.get_Keys())) {
+            $item = $Value[$key]
+            # Plain strings, numbers and $null as they are (most values): no call per value.
+            $plain[[string]$key] = if ($null -eq $item -or ($item -isnot [psobject] -and ($item -is [string] -or $item -is [int] -or $item -is [long]))) { $item } else { ConvertTo-PlainValue $item }
+        }
         return , $plain
     }
     if ($Value -is [System.Collections.IList]) {
@@ -359,7 +361,7 @@ function Test-BackendExited {
 function Receive-BackendReply {
     # Reads until the answer to request $Id: its result, or its error as an ErrorRecord. Progress for it
     # is shown when $Activity is given. If the caller is stopped (Ctrl+C) first, the request is cancelled.
-    param([Parameter(Mandatory)] [hashtable] $Backend, [Parameter(Mandatory)] [int] $Id, [string] $Activity)
+    param([hashtable] $Backend, [int] $Id, [string] $Activity)
     $answered = $false
     $progress = [ordered]@{}   # layer id -> Write-Progress record id
     try {

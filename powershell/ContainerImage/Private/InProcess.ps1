@@ -76,11 +76,15 @@ function New-PyArguments {
 }
 
 function Start-InProcessBackend {
-    # A backend hosted in this process, made from a stdio backend's handshake and the session's
-    # environment. Returns the backend (its handshake sent, not yet read), or a string saying why not.
-    param([Parameter(Mandatory)] $Handshake, [Parameter(Mandatory)] $Python)
-    $embedding = $Handshake.embedding
-    if (-not $embedding) { return 'the backend does not say how to host it (an older backend)' }
+    # A backend hosted in this process, made from what a process backend says about its Python (the
+    # embedding method) and the session's environment. Returns the backend (its handshake sent, not yet
+    # read), or a string saying why not.
+    param([Parameter(Mandatory)] [hashtable] $ProcessBackend)
+    $Handshake = $ProcessBackend.Handshake
+    $Python = $ProcessBackend.Python
+    $id = Send-BackendMessage -Backend $ProcessBackend -Method embedding
+    $embedding = if ($id -is [System.Management.Automation.ErrorRecord]) { $id } else { Receive-BackendReply -Backend $ProcessBackend -Id $id }
+    if ($embedding -is [System.Management.Automation.ErrorRecord]) { return "the backend could not say how to host it: $($embedding.Exception.Message)" }
     $failure = Initialize-EmbeddedPython $embedding $Handshake.executable
     if ($failure) { return $failure }
     $environment = [ordered]@{}

@@ -101,7 +101,7 @@ def test_a_closed_host_refuses_new_requests(environment):
         host.exchange(request(1, "ping"), 10)
 
 
-# What the handshake tells a host about embedding this Python (operations/system.py).
+# What the embedding method tells a host about hosting this Python (operations/system.py).
 
 from containerimage.operations import system  # noqa: E402
 
