@@ -81,6 +81,32 @@ if ($sandbox) {
     Remove-Item $archive
 }
 
+Step 'Can this host run it? (Test-ContainerImage: Microsoft''s Windows version rule; remote images are not pulled)'
+Test-ContainerImage -Name microsoft/nanoserver | Format-List Name, Compatible, Reason, HostOs, HostOsVersion, ImageOs, Architecture
+Get-ContainerImage -Name 'microsoft/*' | Format-Table Repository, Tag, Os, RunsOnHost
+
+Step 'Desired state for runbooks: Sync-ContainerImage -WhatIf shows the plan of an image list'
+Remove-ContainerImage -Name microsoft/aspnet:nanoserver -Confirm:$false
+$list = Join-Path ([System.IO.Path]::GetTempPath()) "images-$PID.yaml"
+Set-Content $list "# what this host should hold`nImages:`n  - Name: microsoft/nanoserver`n  - Name: microsoft/aspnet`n    Tag: nanoserver"
+Get-Content $list
+Sync-ContainerImage -Path $list -WhatIf
+Remove-Item $list
+
+Step 'The DSC resource ContainerImage: Get, Test, Set'
+$dsc = & ((Get-Module ContainerImage).NestedModules | Where-Object Name -eq 'ContainerImage.DscResource') { [ContainerImage]::new() }
+$dsc.Name = 'microsoft/aspnet'; $dsc.Tag = 'nanoserver'; $dsc.Ensure = 'Present'
+$dsc.Get() | Format-List Name, Tag, Ensure, Digest, Reasons
+$dsc.Get().Reasons | Format-List Code, Phrase
+"Test(): $($dsc.Test())"
+$dsc.Set()
+"After Set(), Test(): $($dsc.Test())"
+$dsc.Get() | Format-List Name, Tag, Ensure, Digest
+
+Step 'Settings: one YAML file (Get-ContainerImageSetting); the transport in use'
+Get-ContainerImageSetting | Format-List Path, Exists, Engine, Transport, Progress
+Get-ContainerImageSetting | Select-Object -ExpandProperty Aliases | Format-Table
+
 Step 'The same backend as a human CLI: containerimage images, history'
 $python = if ($env:CONTAINERIMAGE_PYTHON) { $env:CONTAINERIMAGE_PYTHON } else { 'python3' }
 $env:PYTHONPATH = (Resolve-Path (Join-Path $PSScriptRoot '../backend')).ProviderPath

@@ -9,6 +9,7 @@ Messages (JSON-RPC 2.0, one per line):
 The read loop never dies on bad input: each bad line gets an error response and the loop reads on.
 """
 
+import functools
 import inspect
 import json
 import logging
@@ -177,14 +178,19 @@ def _validate(message):
     return method, params
 
 
+@functools.lru_cache(maxsize=None)
+def _signature(function):
+    """The signature and type hints of an operation: read once (get_type_hints is slow for every request)."""
+    return inspect.signature(function), typing.get_type_hints(function)
+
+
 def _bind(function, context, params):
     """A call of function with these params, or InvalidParams saying which param is wrong."""
-    signature = inspect.signature(function)
+    signature, hints = _signature(function)
     try:
         bound = signature.bind(context, **params)
     except TypeError as exc:
         raise errors.InvalidParams(f"Wrong params: {exc}.", function.__name__) from None
-    hints = typing.get_type_hints(function)
     for name, value in bound.arguments.items():
         expected = hints.get(name)
         if expected is not None and name != "ctx" and not _is_instance(value, expected):

@@ -105,3 +105,35 @@ Get-ContainerImage | Out-Null
         $result.Lines[-1] | Should -Be 'transport=Stdio'
     }
 }
+
+Describe 'A broken message on the protocol channel' {
+    BeforeAll { Import-Module $ModulePath -Force }
+    AfterAll { Remove-Module ContainerImage -ErrorAction Ignore }
+
+    It 'is a ParseError naming the message, for <Line>' -ForEach @(
+        @{ Line = '{broken' }, @{ Line = 'not json' }, @{ Line = '[1,' }
+    ) {
+        # At the seam: a backend whose next line is $Line (read the way either transport reads it).
+        $record = & (Get-Module ContainerImage) {
+            param($line)
+            $fake = @{ Transport = 'InProcess'; Inbox = [System.Collections.Generic.Queue[string]]::new(); Closed = $false }
+            $fake.Inbox.Enqueue($line)
+            Read-BackendMessage $fake
+        } $Line
+        $record | Should -BeOfType System.Management.Automation.ErrorRecord
+        $record.FullyQualifiedErrorId | Should -Be 'ContainerImage.ParseError'
+        $record.Exception.Message | Should -Be "The backend sent a message that is not JSON: $Line"
+    }
+
+    It 'is answered by the backend with an error, and the next request still works' {
+        $answer = & (Get-Module ContainerImage) {
+            $backend = Get-ReadyBackend
+            $null = Write-BackendLine $backend '{"jsonrpc": "2.0", "id": 1, "method": '   # cut off
+            $reply = Read-BackendMessage $backend
+            [pscustomobject]@{ Error = $reply.error; Next = Invoke-Backend -Method ping }
+        }
+        $answer.Error.code | Should -Be -32700
+        $answer.Error.message | Should -BeLike 'Malformed JSON*'
+        $answer.Next | Should -Not -BeOfType System.Management.Automation.ErrorRecord
+    }
+}

@@ -17,6 +17,7 @@ removes those images one by one, children before parents, each without force.
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import List, Optional
 
 import docker.errors
@@ -163,28 +164,60 @@ def _short(image_id):
 _ITEM_KEYS = {"name": str, "id": str, "tag": str, "force": bool, "no_prune": bool}
 
 
+# DELETEs in flight at once in a batch: the engine serves them in parallel. Measured on the sandbox engine,
+# 300 untags: one at a time 715 ms, two 540 ms, four 488 ms; `docker rmi` of the same 300: 549 ms.
+REMOVAL_THREADS = 2
+
+
 def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = True):
-    """image.remove for each item ({name | id, tag, force, no_prune}), in order, as if each were its own
-    request, but at the cost of one engine call per image (what `docker rmi a b c` pays): the images and
-    containers are listed once, names are looked up in that listing (kept up to date as images go), and
-    dependents are found from it; only a name the listing does not have is asked of the engine.
+    """image.remove for each item ({name | id, tag, force, no_prune}), as if each were its own request, in
+    order, but at the cost of one engine call per image (what `docker rmi a b c` pays): the images and
+    containers are listed once, names are looked up in that listing (kept up to date as the batch plans its
+    removals), and dependents are found from it; only a name the listing does not have is asked of the
+    engine. Every item is planned first, in order (a refusal or a bad name is known before anything is
+    removed); then the removals run, the names of one image in the order given (so the same one deletes
+    the image as in a run one by one), different images REMOVAL_THREADS at a time.
 
     With dry_run, each plan is made as though the items before it had been removed (so a second tag of the
     same image plans a Delete). sizes=False leaves SpaceReclaimed out (0), sparing two engine calls per
     image; the caller asks for it only when it shows it. Returns {"results": [{"result": ...} or
     {"error": ...}]}, one per item: a failure (refusal, not found, ...) does not stop the items after it."""
     state = _Listing(ctx.engine)
-    answers = []
-    for item in items:
+    answers = [None] * len(items)
+    per_image = {}  # image id -> the planned removals of its names, in the order given
+    for index, item in enumerate(items):
         ctx.check_cancelled()
-        shown = item.get("name") if isinstance(item, dict) and item.get("name") is not None else \
-            item.get("id") if isinstance(item, dict) else None
+        shown = _shown(item)
         try:
-            params = _item_params(item)
-            answers.append({"result": _remove_listed(state, params, dry_run, sizes)})
+            planned = _plan_listed(state, _item_params(item), shown)
         except Exception as exc:  # one image that fails does not stop the others
-            answers.append({"error": translate(exc, shown).to_dict()})
+            answers[index] = {"error": translate(exc, shown).to_dict()}
+            continue
+        if dry_run:
+            answers[index] = {"result": planned["plan"]}
+        else:
+            per_image.setdefault(planned["config"]["Id"], []).append((index, planned))
+
+    def remove_names(removals):
+        for index, planned in removals:
+            if ctx.cancelled:
+                return
+            try:
+                answers[index] = {"result": _remove_planned(state.api, planned, sizes)}
+            except Exception as exc:
+                answers[index] = {"error": translate(exc, planned["shown"]).to_dict()}
+
+    if per_image:
+        with ThreadPoolExecutor(REMOVAL_THREADS, thread_name_prefix="remove") as pool:
+            list(pool.map(remove_names, per_image.values()))
+    ctx.check_cancelled()
     return {"results": answers}
+
+
+def _shown(item):
+    if not isinstance(item, dict):
+        return None
+    return item.get("name") if item.get("name") is not None else item.get("id")
 
 
 def _item_params(item):
@@ -200,8 +233,8 @@ def _item_params(item):
     return {key: item.get(key) for key in _ITEM_KEYS}
 
 
-def _remove_listed(state, params, dry_run, sizes):
-    """remove_image for one item of a batch, with the names, ids and dependents from the batch's listing."""
+def _plan_listed(state, params, shown):
+    """The plan of one item of a batch, from the batch's listing, which then forgets what the plan removes."""
     name, id, tag = params["name"], params["id"], params["tag"]
     force, no_prune = bool(params["force"]), bool(params["no_prune"])
     if (name is None) == (id is None):
@@ -213,21 +246,22 @@ def _remove_listed(state, params, dry_run, sizes):
     shown = name if name is not None else id
     images.check_image_argument(name, id)
     config, target = state.find(name, id)
-    api = state.api
-    plan = _plan(api, config, target, shown, force, state.dependents)
-    if dry_run:
-        state.forget(plan["FullId"], plan["Untagged"], plan["Action"] == "Delete")
-        return plan
+    plan = _plan(state.api, config, target, shown, force, state.dependents)
+    state.forget(plan["FullId"], plan["Untagged"], plan["Action"] == "Delete")
+    return {"plan": plan, "shown": shown, "config": config, "target": target, "force": force, "no_prune": no_prune}
+
+
+def _remove_planned(api, planned, sizes):
+    """Carry out one planned removal; the result says what the engine did."""
+    config, shown = planned["config"], planned["shown"]
     layer_sizes = {}
     if sizes:
         config = api.inspect_image(config["Id"])  # the listing has no layers
         layer_sizes = _layer_sizes(api, config)
     try:
-        records = api.remove_image(target, force=force, noprune=no_prune)
+        records = api.remove_image(planned["target"], force=planned["force"], noprune=planned["no_prune"])
     except docker.errors.APIError as exc:
         raise _refused(translate(exc, shown), shown, config) from exc
-    untagged = [r["Untagged"] for r in records if "Untagged" in r]
-    state.forget(config["Id"], untagged, any(r.get("Deleted") == config["Id"] for r in records))
     return _result(shown, config, records, layer_sizes)
 
 

@@ -1,6 +1,8 @@
 """image.remove_many: image.remove for many images at one engine call each, against the fake engine of
 test_operations_remove (which answers names, ids and the ancestor filter as the engine does)."""
 
+import threading
+
 import pytest
 
 from containerimage import errors
@@ -29,8 +31,37 @@ def test_each_image_costs_one_engine_call_after_one_listing_of_images_and_contai
                           sizes=False)
     assert [a["result"]["Image"] for a in answers] == ["test/app:1", "test/app:2", "Other/Thing:1"]
     assert [a["result"]["Deleted"] for a in answers] == [[], [APP], [OTHER]]
-    assert engine_calls(api) == ["images", "containers", "remove_image", "remove_image", "remove_image"]
-    assert [target for target, _ in removed_targets(api)] == ["test/app:1", "test/app:2", "other/thing:1"]
+    assert engine_calls(api)[:2] == ["images", "containers"]
+    assert engine_calls(api)[2:] == ["remove_image"] * 3
+    targets = [target for target, _ in removed_targets(api)]
+    assert sorted(targets) == ["other/thing:1", "test/app:1", "test/app:2"]
+    assert targets.index("test/app:1") < targets.index("test/app:2")  # one image's names in the order given
+
+
+def test_different_images_are_removed_at_the_same_time_and_one_images_names_in_order():
+    api = EngineAPI()
+    api.removals["test/app:1"] = [{"Untagged": "test/app:1"}]
+    api.removals["test/app:2"] = [{"Untagged": "test/app:2"}, {"Deleted": APP}]
+    api.removals["other/thing:1"] = [{"Untagged": "other/thing:1"}, {"Deleted": OTHER}]
+    other_started = threading.Event()
+    waited = []
+    remove_image = api.remove_image
+
+    def slow_for_app(target, **kwargs):
+        if target == "other/thing:1":
+            other_started.set()
+        elif target == "test/app:1":
+            waited.append(other_started.wait(5))  # one at a time, this would wait out the timeout: False
+        return remove_image(target, **kwargs)
+
+    api.remove_image = slow_for_app
+    answers = remove_many(api, [{"name": "test/app:1"}, {"name": "test/app:2"}, {"name": "other/thing:1"}],
+                          sizes=False)
+    assert waited == [True]
+    assert [a["result"]["Image"] for a in answers] == ["test/app:1", "test/app:2", "other/thing:1"]
+    assert [a["result"]["Deleted"] for a in answers] == [[], [APP], [OTHER]]
+    targets = [target for target, _ in removed_targets(api)]
+    assert targets.index("test/app:1") < targets.index("test/app:2")
 
 
 def test_with_sizes_the_freed_layers_are_weighed_as_image_remove_does():
