@@ -110,10 +110,16 @@ try {
 
     if ('Ping' -in $Case) {
         $pings = [ordered]@{}
+        # Two passes over the transports, the second one kept: PowerShell's own code gets faster as .NET
+        # re-compiles its hot paths, so in one pass the transport measured second would look faster.
+        foreach ($pass in 1, 2) {
+            foreach ($label in $transports.Keys) {
+                $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+                $pings[$label] = Measure-BackendPing -Calls $plan.PingCalls -Rounds $plan.PingRounds
+                Write-Host ("ping, pass {0}, {1}: {2:N3} ms per call" -f $pass, $label, $pings[$label])
+            }
+        }
         foreach ($label in $transports.Keys) {
-            $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
-            $pings[$label] = Measure-BackendPing -Calls $plan.PingCalls -Rounds $plan.PingRounds
-            Write-Host ("ping, {0}: {1:N3} ms per call" -f $label, $pings[$label])
             $results.Comparisons.Add((New-Comparison -Case 'ping (no-op request, per call)' -Images 0 -Transport $label `
                 -Ours $pings[$label] -OursName 'Invoke-Backend -Method ping' -BaselineName $null -Baseline $null))
         }
