@@ -18,43 +18,19 @@ import re
 import socket
 import socketserver
 import sys
-import tempfile
 import threading
+
+from engine_proxy import EngineProxy, close_socket as _close
 
 STALL_AFTER = 256 * 1024  # bytes of the save's answer (headers included) passed before it stalls
 _SAVE_REQUEST = re.compile(rb"^GET /(?:v[0-9.]+/)?images/(?:get\?|[^ ]+/get[ ?])", re.M)
 
 
-class StallEngine(socketserver.ThreadingUnixStreamServer):
-    daemon_threads = True
-
+class StallEngine(EngineProxy):
     def __init__(self, engine_host):
-        if not engine_host.startswith("unix://"):
-            raise ValueError(f"only a unix socket engine can be put behind the stall: {engine_host}")
-        self.engine_socket = engine_host[len("unix://"):]
-        # In the sandbox's folder when there is one, so that it goes with the sandbox whatever happens.
-        self._folder = tempfile.mkdtemp(prefix="stall-engine-", dir=os.environ.get("CONTAINERIMAGE_SANDBOX"))
         self.stalled = 0  # answers to a save being held back right now
         self.lock = threading.Lock()
-        super().__init__(os.path.join(self._folder, "docker.sock"), _Connection)
-
-    @property
-    def host(self):
-        return f"unix://{self.server_address}"
-
-    def start(self):
-        threading.Thread(target=self.serve_forever, name="stall-engine", daemon=True).start()
-        return self
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
-        for name in os.listdir(self._folder):
-            os.unlink(os.path.join(self._folder, name))
-        os.rmdir(self._folder)
+        super().__init__(engine_host, "stall-engine-", _Connection)
 
     def count(self, delta):
         with self.lock:
@@ -115,14 +91,6 @@ class _Connection(socketserver.BaseRequestHandler):
             self.client_gone.wait()
         finally:
             self.server.count(-1)
-
-
-def _close(sock):
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    sock.close()
 
 
 def main():

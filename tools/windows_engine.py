@@ -26,51 +26,27 @@ import re
 import socket
 import socketserver
 import sys
-import tempfile
 import threading
+
+from engine_proxy import EngineProxy, close_socket as _close
 
 _HOST_REQUEST = re.compile(rb"^GET /(?:v[0-9.]+/)?(info|version)(?:\?[^ ]*)? HTTP/1\.[01]\r?$", re.M)
 _REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.[01]")
 
 
-class WindowsEngine(socketserver.ThreadingUnixStreamServer):
-    daemon_threads = True
-
+class WindowsEngine(EngineProxy):
     def __init__(self, engine_host, build, isolation="process", revision=1, log_path=None):
-        if not engine_host.startswith("unix://"):
-            raise ValueError(f"only a unix socket engine can be put behind it: {engine_host}")
         if isolation not in ("process", "hyperv"):
             raise ValueError(f"isolation is process or hyperv, not {isolation}")
-        self.engine_socket = engine_host[len("unix://"):]
         self.build, self.isolation, self.revision = int(build), isolation, int(revision)
         self.requests = []  # "METHOD /path" of every request, answered or forwarded
         self.lock = threading.Lock()
         self._log_path = log_path
-        self._folder = tempfile.mkdtemp(prefix="windows-engine-", dir=os.environ.get("CONTAINERIMAGE_SANDBOX"))
-        super().__init__(os.path.join(self._folder, "docker.sock"), _Connection)
-
-    @property
-    def host(self):
-        return f"unix://{self.server_address}"
+        super().__init__(engine_host, "windows-engine-", _Connection)
 
     @property
     def kernel_version(self):
         return f"10.0 {self.build} ({self.build}.{self.revision}.amd64fre.release.000000-0000)"
-
-    def start(self):
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, name="windows-engine",
-                         daemon=True).start()
-        return self
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.shutdown()
-        self.server_close()
-        for name in os.listdir(self._folder):
-            os.unlink(os.path.join(self._folder, name))
-        os.rmdir(self._folder)
 
     def record(self, line):
         with self.lock:
@@ -173,14 +149,6 @@ def _pipe(source, destination):
         destination.shutdown(socket.SHUT_WR)
     except OSError:
         pass
-
-
-def _close(sock):
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
-    sock.close()
 
 
 def main():

@@ -23,12 +23,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import threading
 
 import docker.auth
 import docker.credentials
 
+from . import files
 from .engine import config_dir
 from .errors import Internal, InvalidData, InvalidParams, NotFound
 
@@ -86,30 +86,9 @@ def read_config(path):
 
 
 def write_config(path, config):
-    """Replace config.json atomically: a reader (docker, another backend) sees the old file or the new one,
-    never half of one. The file's mode is kept (0600 for a new file, as the CLI makes it); a symlink is
-    followed, so the file it points at is replaced, not the link."""
-    target = os.path.realpath(path)
-    folder = os.path.dirname(target)
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    try:
-        mode = os.stat(target).st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o600
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".config.json-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(json.dumps(config, indent="\t", ensure_ascii=False))  # the CLI's layout: tabs, no final newline
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    """Replace config.json atomically (files.write_atomically: its mode kept, 0600 when new, a symlink
+    followed), in the CLI's layout: tabs, no final newline."""
+    files.write_atomically(path, json.dumps(config, indent="\t", ensure_ascii=False))
 
 
 def helper_name(config, key):

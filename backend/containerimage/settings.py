@@ -33,11 +33,11 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from . import files
 from .errors import BackendError, Internal, InvalidData, InvalidParams, NotFound, PermissionDenied
 
 FILE_NAME = "config.yaml"
@@ -770,30 +770,10 @@ def _describe(before, values, remove_aliases, reset):
 
 
 def _write_atomic(file, text, exists):
-    """Write text to file by a temporary file in the same folder renamed over it: a reader sees the old
-    file or the new one, never half of one. An existing file's mode is kept (a symbolic link is followed,
-    so the link stays); a new file, and its folder, are made private to the user."""
-    import stat
-    target = os.path.realpath(file)
-    folder = os.path.dirname(target)
+    """files.write_atomically, with its failure as the module's error naming the file."""
     try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        mode = stat.S_IMODE(os.stat(target).st_mode) if exists else 0o600
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(temporary, mode)
-            os.replace(temporary, target)
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-            raise
+        files.write_atomically(file, text)
     except OSError as exc:
         kind = PermissionDenied if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS) else Internal
-        raise kind(f"The settings file {file} cannot be written: {exc.strerror or exc} ({exc.filename or folder}).",
-                   file) from None
+        raise kind(f"The settings file {file} cannot be written: {exc.strerror or exc} "
+                   f"({exc.filename or os.path.dirname(os.path.realpath(file))}).", file) from None

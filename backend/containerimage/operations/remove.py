@@ -38,14 +38,7 @@ def remove_image(ctx, name: Optional[str] = None, id: Optional[str] = None, tag:
     SpaceReclaimed (bytes). With dry_run nothing is removed and the result says what would be: Action
     ("Untag" or "Delete"), Untagged, and Containers (the dependents that force overrides). A refusal is
     a Conflict naming every dependent container, in a dry run too."""
-    if (name is None) == (id is None):
-        raise InvalidParams("Give the name or the id of the image to remove (one of them).", name or id)
-    if tag is not None:
-        if name is None:
-            raise InvalidParams("A tag goes with a name, not with an id.", tag)
-        name = _with_tag(name, tag)
-    shown = name if name is not None else id
-    images.check_image_argument(name, id)
+    name, shown = _checked_target(name, id, tag)
     api = ctx.engine.client()
     config, target = images.find_image(api, name=name, id=id)
     plan = _plan(api, config, target, shown, force)
@@ -57,6 +50,18 @@ def remove_image(ctx, name: Optional[str] = None, id: Optional[str] = None, tag:
     except docker.errors.APIError as exc:
         raise _refused(translate(exc, shown), shown, config) from exc
     return _result(shown, config, records, sizes)
+
+
+def _checked_target(name, id, tag):
+    """(name with its tag, the name or id as shown in messages) of a removal, or InvalidParams/InvalidReference."""
+    if (name is None) == (id is None):
+        raise InvalidParams("Give the name or the id of the image to remove (one of them).", name or id)
+    if tag is not None:
+        if name is None:
+            raise InvalidParams("A tag goes with a name, not with an id.", tag)
+        name = _with_tag(name, tag)
+    images.check_image_argument(name, id)
+    return name, name if name is not None else id
 
 
 def _with_tag(name, tag):
@@ -189,7 +194,7 @@ def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = T
         ctx.check_cancelled()
         shown = _shown(item)
         try:
-            planned = _plan_listed(state, _item_params(item), shown)
+            planned = _plan_listed(state, _item_params(item))
         except Exception as exc:  # one image that fails does not stop the others
             answers[index] = {"error": translate(exc, shown).to_dict()}
             continue
@@ -233,18 +238,10 @@ def _item_params(item):
     return {key: item.get(key) for key in _ITEM_KEYS}
 
 
-def _plan_listed(state, params, shown):
+def _plan_listed(state, params):
     """The plan of one item of a batch, from the batch's listing, which then forgets what the plan removes."""
-    name, id, tag = params["name"], params["id"], params["tag"]
-    force, no_prune = bool(params["force"]), bool(params["no_prune"])
-    if (name is None) == (id is None):
-        raise InvalidParams("Give the name or the id of the image to remove (one of them).", name or id)
-    if tag is not None:
-        if name is None:
-            raise InvalidParams("A tag goes with a name, not with an id.", tag)
-        name = _with_tag(name, tag)
-    shown = name if name is not None else id
-    images.check_image_argument(name, id)
+    id, force, no_prune = params["id"], bool(params["force"]), bool(params["no_prune"])
+    name, shown = _checked_target(params["name"], id, params["tag"])
     config, target = state.find(name, id)
     plan = _plan(state.api, config, target, shown, force, state.dependents)
     state.forget(plan["FullId"], plan["Untagged"], plan["Action"] == "Delete")
