@@ -78,7 +78,7 @@ class Host:
                 os.environ[name] = str(value)
         _configure_logging(os.environ.get("CONTAINERIMAGE_LOG_LEVEL"))
         self._replies = _Replies()
-        self._server = Server(None, self._replies, Engine(), methods)
+        self._server = Server(None, self._replies, Engine(), methods, transport="InProcess")
         self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="request")
         self._closed = False
 

@@ -26,10 +26,12 @@ CANCEL = "$/cancelRequest"
 
 
 class Context:
-    """What an operation gets besides its params: the engine, a progress sink, and cancellation."""
+    """What an operation gets besides its params: the engine, a progress sink, cancellation, and which
+    transport carries the request ("Stdio", "InProcess", or None outside a server)."""
 
-    def __init__(self, engine, progress=None):
+    def __init__(self, engine, progress=None, transport=None):
         self.engine = engine
+        self.transport = transport
         self._progress = progress
         self._show_progress = None  # the Progress setting, read at the first progress of this request
         self._cancelled = threading.Event()
@@ -72,8 +74,9 @@ class Context:
 
 
 class Server:
-    def __init__(self, instream, outstream, engine, methods, max_workers=8):
+    def __init__(self, instream, outstream, engine, methods, max_workers=8, transport="Stdio"):
         self._in = instream
+        self._transport = transport
         self._writer = protocol.MessageWriter(outstream)
         self._engine = engine
         self._methods = methods
@@ -105,7 +108,7 @@ class Server:
             function = self._methods.get(method)
             if function is None:
                 raise errors.MethodNotFound(f"Unknown method '{method}'.", method)
-            context = Context(self._engine, self._progress_sink(request_id))
+            context = Context(self._engine, self._progress_sink(request_id), self._transport)
             call = _bind(function, context, params)
             with self._lock:
                 if request_id in self._inflight:

@@ -29,12 +29,12 @@ $viaProcess = (Get-ContainerImage -All | Sort-Object FullId, Repository, Tag | F
 $env:CONTAINERIMAGE_TRANSPORT = 'InProcess'
 $viaHost = (Get-ContainerImage -All | Sort-Object FullId, Repository, Tag | ForEach-Object { "$($_.FullId) $($_.Repository):$($_.Tag)" }) -join ';'
 $backend = & (Get-Module ContainerImage) { $script:Backend }
-"transport=$($backend.Transport) pid=$($backend.Handshake.pid -eq $PID) same=$($viaProcess -eq $viaHost) count=$(@(Get-ContainerImage -All).Count)"
+"transport=$($backend.Transport) handshake=$($backend.Handshake.transport) pid=$($backend.Handshake.pid -eq $PID) same=$($viaProcess -eq $viaHost) count=$(@(Get-ContainerImage -All).Count)"
 '@
         $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_TRANSPORT = 'Stdio' }
         $result.ExitCode | Should -Be 0
         $images = @(Invoke-Docker image ls --all --quiet).Count
-        $result.Lines | Should -Be "transport=InProcess pid=True same=True count=$images"
+        $result.Lines | Should -Be "transport=InProcess handshake=InProcess pid=True same=True count=$images"
     }
 
     It 'keeps working when the module is removed and imported again in the same process' {

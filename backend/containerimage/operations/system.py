@@ -30,6 +30,7 @@ def handshake(ctx):
         "executable": sys.executable,
         "location": os.path.dirname(os.path.dirname(os.path.abspath(__file__))),  # which copy of the backend
         "pid": os.getpid(),
+        "transport": ctx.transport,  # Stdio (a process of its own) or InProcess (hosted, pid is the host's)
         "engine": engine,
         "settings": settings_summary(),
     }

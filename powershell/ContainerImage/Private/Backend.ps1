@@ -138,7 +138,7 @@ function Complete-BackendHandshake {
             -RecommendedAction 'Install the backend that matches this module ("python -m pip install containerimage"), or set $env:CONTAINERIMAGE_BACKEND to the matching backend folder.'
     }
     $Backend.Handshake = $handshake
-    Write-Verbose "ContainerImage: $($Backend.Transport) backend $($handshake.backendVersion) from $($handshake.location) (pid $($handshake.pid), Python $($handshake.python) at $($handshake.executable)); engine $($handshake.engine.host) API $($handshake.engine.apiVersion)"
+    Write-Verbose "ContainerImage: $($handshake.transport) backend $($handshake.backendVersion) from $($handshake.location) (pid $($handshake.pid), Python $($handshake.python) at $($handshake.executable)); engine $($handshake.engine.host) API $($handshake.engine.apiVersion)"
 }
 
 function Get-ReadyBackend {

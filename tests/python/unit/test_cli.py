@@ -250,6 +250,7 @@ def test_serve_answers_a_handshake_while_the_engine_is_down_and_survives_garbage
     assert handshake["protocolVersion"] == 1
     assert handshake["backendVersion"] == __version__
     assert handshake["pid"] == process.pid
+    assert handshake["transport"] == "Stdio"
     assert handshake["engine"]["host"] == MISSING_SOCKET
     assert handshake["engine"]["version"] is None
     assert handshake["engine"]["error"]["code"] == -32001

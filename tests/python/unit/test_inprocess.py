@@ -40,6 +40,7 @@ def test_the_handshake_names_the_engine_of_the_given_environment(environment):
     assert result["engine"]["host"] == "unix:///nonexistent/docker.sock"
     assert result["engine"]["error"]["code"] == errors.EngineUnavailable.code
     assert result["pid"] == os.getpid()
+    assert result["transport"] == "InProcess"
 
 
 def test_copies_the_environment_and_removes_what_is_empty(environment, monkeypatch):
