@@ -75,6 +75,7 @@ function Invoke-TestTask {
 
     Import-Module $pesterManifest -MinimumVersion 5.7 -ErrorAction Stop
     $failed = 0
+    $callersTransport = $env:CONTAINERIMAGE_TRANSPORT
     $results = foreach ($name in $Transport) {
         Write-Host "== Pester, $name transport" -ForegroundColor Cyan
         $env:CONTAINERIMAGE_TRANSPORT = $name
@@ -86,7 +87,7 @@ function Invoke-TestTask {
         if ($pester.FailedCount -gt 0 -or $pester.PassedCount -eq 0) { $failed++ }
         "Pester ({0}): {1} passed, {2} failed, {3} skipped" -f $name, $pester.PassedCount, $pester.FailedCount, $pester.SkippedCount
     }
-    $env:CONTAINERIMAGE_TRANSPORT = $null
+    $env:CONTAINERIMAGE_TRANSPORT = $callersTransport
     $results | Write-Host
     if ($pytestExit -ne 0 -or $failed) {
         throw "Tests failed (pytest exit code $pytestExit, Pester runs with failures: $failed)."

@@ -137,3 +137,10 @@ class Engine:
                     raise EngineUnavailable(f"Cannot reach the Docker engine at {host} (from {self.source}): "
                                             f"{root_cause(exc)}", host) from exc
             return self._client
+
+    def close(self):
+        """Close the connection to the engine (a process backend's exit does it; a hosted one must)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()

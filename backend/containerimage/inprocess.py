@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import queue
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from .engine import Engine
@@ -96,9 +97,15 @@ class Host:
 
     def close(self):
         """What end of file on stdin does: what was asked finishes, in the background (a caller that
-        wants less cancels first); new requests are refused."""
+        wants less cancels first), and then the engine connection is closed; new requests are refused."""
         self._closed = True
-        self._pool.shutdown(wait=False)
+        threading.Thread(target=self._finish, name="containerimage-host-close", daemon=True).start()
 
-    def log_tail(self):
-        return " | ".join(list(_tail.lines)[-5:])
+    def _finish(self):
+        self._pool.shutdown(wait=True)
+        self._server.close()
+
+
+def log_tail():
+    """The last log lines of the in-process backend (there is no stderr to read)."""
+    return " | ".join(list(_tail.lines)[-5:])

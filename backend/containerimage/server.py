@@ -90,6 +90,10 @@ class Server:
             for line in protocol.read_lines(self._in):
                 self.handle(line, pool)
 
+    def close(self):
+        """Release what the server holds (its engine connection), once it has answered everything."""
+        self._engine.close()
+
     def handle(self, line, pool):
         """Answer one message line: errors at once, a request by a task on pool (its answer comes later)."""
         try:

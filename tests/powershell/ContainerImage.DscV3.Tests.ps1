@@ -81,7 +81,7 @@ Describe 'The DSC v3 resource manifest' {
         $Manifest.test.return | Should -Be 'stateAndDiff'
         $Manifest.set.return | Should -Be 'stateAndDiff'
         $Manifest.set.handlesExist | Should -BeTrue
-        foreach ($code in 0, 1, 2, 3, 4, 5, 6, 7, 130) { $Manifest.exitCodes.PSObject.Properties.Name | Should -Contain "$code" }
+        foreach ($code in 0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 130) { $Manifest.exitCodes.PSObject.Properties.Name | Should -Contain "$code" }
     }
 }
 

@@ -122,6 +122,15 @@ Describe 'Remove-ContainerImage' {
         Test-Image test/remove-ps:busy | Should -BeTrue
     }
 
+    It 'stops at the first failure under -ErrorAction Stop, leaving the images after it' {
+        New-TestImage test/remove-ps:busy | Out-Null
+        New-TestImage test/remove-ps:free | Out-Null
+        Invoke-Docker create --network none test/remove-ps:busy /bin/true | Out-Null
+        { 'test/remove-ps:busy', 'test/remove-ps:free' | Remove-ContainerImage -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage "*'test/remove-ps:busy'*cannot be removed*"
+        Test-Image test/remove-ps:free | Should -BeTrue -Because 'the pipeline stopped at the refusal'
+    }
+
     It 'removes with -Force -Confirm:$false although a stopped container depends on the image' {
         $id = New-TestImage test/remove-ps:forced
         $box = Invoke-Docker create --network none test/remove-ps:forced /bin/true

@@ -137,3 +137,15 @@ Describe 'A broken message on the protocol channel' {
         $answer.Next | Should -Not -BeOfType System.Management.Automation.ErrorRecord
     }
 }
+
+Describe 'The settings file''s Python' {
+    It 'is said once in a warning, and the current Python kept, when it cannot be found' {
+        $settings = Join-Path $TestDrive 'missing-python.yaml'
+        Set-Content $settings 'Python: /nonexistent/python3'
+        $script = 'Get-ContainerImage | Out-Null; Get-ContainerImage | Out-Null; $b = & (Get-Module ContainerImage) { $script:Backend }; "python=$($b.Python.Source)"'
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_CONFIG = $settings; CONTAINERIMAGE_PYTHON = ''; CONTAINERIMAGE_TRANSPORT = 'Stdio' }
+        $result.ExitCode | Should -Be 0
+        @($result.Lines | Where-Object { $_ -like "*the settings file names the Python '/nonexistent/python3', which is not a file*Using*instead*" }).Count | Should -Be 1
+        $result.Lines[-1] | Should -Be 'python=PATH'
+    }
+}

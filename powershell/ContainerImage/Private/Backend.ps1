@@ -195,10 +195,20 @@ function Select-BackendTransport {
     if ($settings -and $settings.problem) {
         Write-WarningOnce "ContainerImage: $($settings.problem.message) The defaults are used until it is fixed."
     }
-    if ($settings -and $settings.python -and -not $env:CONTAINERIMAGE_PYTHON -and $settings.python -ne $script:SettingsPython) {
-        $script:SettingsPython = [string]$settings.python
-        if ($Backend.Python.Path -ne $script:SettingsPython) {
-            Write-Verbose "ContainerImage: the settings file names the Python $script:SettingsPython; starting the backend with it"
+    $named = if ($settings -and $settings.python) { [string]$settings.python } else { $null }
+    if (-not $env:CONTAINERIMAGE_PYTHON -and $named -ne $script:SettingsPython) {
+        # The settings file names another Python than the one this backend was started with (or no longer
+        # names one): restart with it, unless it cannot be found (then say so once, and keep this one, so
+        # that Set-ContainerImageSetting can still mend the file).
+        $script:SettingsPython = $named
+        $python = Resolve-Python
+        $missing = if ($python -is [System.Management.Automation.ErrorRecord]) { $python.Exception.Message }
+                   elseif (-not [System.IO.File]::Exists($python.Path)) { "the settings file names the Python '$($python.Path)', which is not a file." }
+        if ($missing) {
+            Write-WarningOnce "ContainerImage: $missing Using '$($Backend.Python.Path)' instead."
+            $script:SettingsPython = $null
+        } elseif ($python.Path -ne $Backend.Python.Path) {
+            Write-Verbose "ContainerImage: starting the backend with the Python at $($python.Path) (from $($python.Source))"
             Stop-Backend -Backend $Backend
             return Get-ReadyBackend
         }
@@ -218,7 +228,6 @@ function Select-BackendTransport {
     if ($inProcess -is [string]) {
         $message = "ContainerImage: the in-process transport (asked for by $($wanted.Source)) cannot start: $inProcess. Using the stdio backend."
         if ($wanted.Name -eq 'InProcess') { Write-WarningOnce $message } else { Write-Verbose $message }
-        $Backend.TransportRefusal = $inProcess
         return $Backend
     }
     Write-Verbose "ContainerImage: using the in-process transport (asked for by $($wanted.Source))"
@@ -274,7 +283,7 @@ function Read-BackendMessage {
     }
     $message = $null
     $failure = $null
-    if (-not $script:JsonObject) { $script:JsonObject = Find-JsonParser }
+    if ($null -eq $script:JsonObject) { $script:JsonObject = Find-JsonParser }
     if ($script:JsonObject) {
         # ConvertFrom-Json's own parser, called directly: the cmdlet costs ~100 us more per message.
         try { $message = $script:JsonObject::ConvertFromJson($line, [ref]$failure) } catch { $failure = $_ }
@@ -287,10 +296,15 @@ function Read-BackendMessage {
 }
 
 function Find-JsonParser {
-    # PowerShell 7's JSON parser (Microsoft.PowerShell.Commands.JsonObject), once its assembly is loaded
-    # (the first ConvertFrom-Json loads it); $null before that, and in Windows PowerShell 5.1.
+    # PowerShell 7's JSON parser (Microsoft.PowerShell.Commands.JsonObject) once its assembly is loaded
+    # (the first ConvertFrom-Json loads it): $null until then; $false where there is none (5.1), for good.
     $type = 'Microsoft.PowerShell.Commands.JsonObject' -as [type]
-    if ($type -and $type.GetMethod('ConvertFromJson', [type[]]@([string], [System.Management.Automation.ErrorRecord].MakeByRefType()))) { $type }
+    if ($type) {
+        if ($type.GetMethod('ConvertFromJson', [type[]]@([string], [System.Management.Automation.ErrorRecord].MakeByRefType()))) { return $type }
+        return $false
+    }
+    if ($PSVersionTable.PSVersion.Major -lt 6) { return $false }
+    $null
 }
 $script:JsonObject = $null
 
@@ -324,15 +338,26 @@ function Send-BackendMessage {
 }
 
 function ConvertTo-BackendJson {
-    # A request as one line of JSON. System.Text.Json instead of ConvertTo-Json, which costs several times
-    # more per call; it would write a PSObject's own members, so values are unwrapped to their base objects.
+    # A message as one line of JSON. System.Text.Json where there is one (not in Windows PowerShell 5.1):
+    # ConvertTo-Json costs several times more per call. System.Text.Json would write a PSObject's own
+    # members, so values are unwrapped to plain ones first.
     param($Value)
-    [System.Text.Json.JsonSerializer]::Serialize((ConvertTo-PlainValue $Value), [object])
+    if ($script:JsonSerializer) { return $script:JsonSerializer::Serialize((ConvertTo-PlainValue $Value), [object]) }
+    ConvertTo-Json -Compress -Depth 10 -InputObject $Value
 }
+$script:JsonSerializer = 'System.Text.Json.JsonSerializer' -as [type]
 
 function ConvertTo-PlainValue {
     param($Value)
-    if ($Value -is [System.Management.Automation.PSObject]) { $Value = $Value.PSObject.BaseObject }
+    if ($Value -is [System.Management.Automation.PSObject]) {
+        if ($Value.PSObject.BaseObject -is [System.Management.Automation.PSCustomObject]) {
+            # [pscustomobject]@{...}: its properties, as ConvertTo-Json writes them.
+            $plain = [System.Collections.Generic.Dictionary[string, object]]::new()
+            foreach ($property in $Value.PSObject.Properties) { $plain[$property.Name] = ConvertTo-PlainValue $property.Value }
+            return , $plain
+        }
+        $Value = $Value.PSObject.BaseObject
+    }
     if ($Value -is [System.Collections.IDictionary]) {
         $plain = [System.Collections.Generic.Dictionary[string, object]]::new()
         # get_Keys(): .Keys would be the value of an entry named 'keys'.
@@ -396,7 +421,7 @@ function Receive-BackendReply {
     } finally {
         if (-not $answered -and -not (Test-BackendExited $Backend)) {
             Write-Verbose "ContainerImage: cancelling request $Id"
-            $null = Write-BackendLine $Backend (ConvertTo-Json -Compress -InputObject ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))
+            $null = Write-BackendLine $Backend (ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))
         }
         if ($progress.Count) {
             foreach ($layer in $progress.Keys) { Write-Progress -Id $progress[$layer] -ParentId 1 -Activity "Layer $layer" -Completed }

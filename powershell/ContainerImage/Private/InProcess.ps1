@@ -40,6 +40,14 @@ function Initialize-EmbeddedPython {
         if ($runtime.Reason) { return $runtime.Reason }
         try { Add-Type -Path $runtime.Path } catch { return "Python.Runtime.dll at '$($runtime.Path)' could not be loaded: $($_.Exception.Message)" }
     }
+    # One runspace at a time (thread jobs, ForEach-Object -Parallel may import the module at once): the
+    # lock is the PythonEngine type itself, the one object every runspace of this process shares.
+    [System.Threading.Monitor]::Enter([Python.Runtime.PythonEngine])
+    try { Initialize-PythonOnce $Embedding $Executable } finally { [System.Threading.Monitor]::Exit([Python.Runtime.PythonEngine]) }
+}
+
+function Initialize-PythonOnce {
+    param($Embedding, [string] $Executable)
     # Which libpython this process hosts, kept where a re-imported module finds it.
     $hosted = [System.AppDomain]::CurrentDomain.GetData('ContainerImage.PythonLibrary')
     if ([Python.Runtime.PythonEngine]::IsInitialized) {
@@ -127,17 +135,19 @@ function Invoke-InProcessExchange {
     # This runs for every message: plain .NET calls, no pipeline (a PyString is enumerable, and PowerShell
     # would unroll it), and the arguments array and timeout objects reused.
     $gil = [Python.Runtime.Py]::GIL()
+    $text = $null
+    $reply = $null
     try {
         $arguments = $Backend.Arguments
-        if ($Line) { $arguments[0] = [Python.Runtime.PyString]::new($Line) } else { $arguments[0] = [Python.Runtime.PyObject]::None }
+        if ($Line) { $text = [Python.Runtime.PyString]::new($Line); $arguments[0] = $text } else { $arguments[0] = [Python.Runtime.PyObject]::None }
         $timeout = $Backend.Timeouts[$TimeoutMs]
         if (-not $timeout) { $timeout = $Backend.Timeouts[$TimeoutMs] = [Python.Runtime.PyInt]::new($TimeoutMs) }
         $arguments[1] = $timeout
         $reply = $Backend.Exchange.Invoke($arguments)
         if (-not $reply.IsNone()) { $Backend.Inbox.Enqueue($reply.ToString()) }
-        $reply.Dispose()
-        if ($Line) { $arguments[0].Dispose() }
     } finally {
+        if ($reply) { $reply.Dispose() }
+        if ($text) { $text.Dispose() }
         $gil.Dispose()
     }
 }
@@ -147,11 +157,20 @@ function Stop-InProcessBackend {
     if ($Backend.Closed) { return }
     $Backend.Closed = $true
     $gil = [Python.Runtime.Py]::GIL()
-    try { $null = $Backend.Host.InvokeMethod('close') } catch { Write-Debug "closing the in-process backend: $_" } finally { $gil.Dispose() }
+    try {
+        $null = $Backend.Host.InvokeMethod('close')
+        # Python's objects held here go now, not whenever .NET finalizes them.
+        foreach ($held in @($Backend.Exchange, $Backend.Host) + @($Backend.Timeouts.Values)) { $held.Dispose() }
+        $Backend.Timeouts.Clear()
+    } catch {
+        Write-Debug "closing the in-process backend: $_"
+    } finally {
+        $gil.Dispose()
+    }
 }
 
 function Get-InProcessLog {
     param([hashtable] $Backend)
     $gil = [Python.Runtime.Py]::GIL()
-    try { $Backend.Host.InvokeMethod('log_tail').ToString() } catch { '' } finally { $gil.Dispose() }
+    try { [Python.Runtime.Py]::Import('containerimage.inprocess').InvokeMethod('log_tail').ToString() } catch { '' } finally { $gil.Dispose() }
 }

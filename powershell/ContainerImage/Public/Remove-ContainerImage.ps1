@@ -195,12 +195,24 @@ function Remove-ContainerImage {
         if ($WhatIfPreference -or $ConfirmPreference -ne 'None' -or $VerbosePreference -ne 'SilentlyContinue') {
             $plans = Invoke-Backend -Method image.remove_many -Params @{ items = $pending.ToArray(); dry_run = $true }
             if ($plans -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($plans); return }
+            $plans = $plans.results
+            $first = 0   # the index in $plans of $pending[0]'s plan (they move when the rest is planned again)
             for ($index = 0; $index -lt $pending.Count; $index++) {
-                $answer = $plans.results[$index]
+                $answer = $plans[$index - $first]
                 if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
                 $plan = $answer.result
                 $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
-                if (Confirm-Change $PSCmdlet (Format-RemovalTarget $plan) $action) { $chosen.Add($pending[$index]) }
+                if (Confirm-Change $PSCmdlet (Format-RemovalTarget $plan) $action) {
+                    $chosen.Add($pending[$index])
+                } elseif ($index + 1 -lt $pending.Count) {
+                    # The ones after it were planned as though it went (a second tag then deletes the image):
+                    # plan them again, after the chosen ones only.
+                    $rest = $pending.GetRange($index + 1, $pending.Count - $index - 1)
+                    $again = Invoke-Backend -Method image.remove_many -Params @{ items = @($chosen) + @($rest); dry_run = $true }
+                    if ($again -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($again); return }
+                    $plans = $again.results
+                    $first = $index + 1 - $chosen.Count
+                }
             }
         } else {
             foreach ($request in $pending) {
@@ -211,15 +223,19 @@ function Remove-ContainerImage {
         if (-not $chosen.Count) { return }
         # The space reclaimed costs two engine calls per image: asked for only when shown.
         $sizes = $PassThru -or $VerbosePreference -ne 'SilentlyContinue'
-        $done = Invoke-Backend -Method image.remove_many -Params @{ items = $chosen.ToArray(); sizes = [bool]$sizes }
-        if ($done -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($done); return }
-        foreach ($answer in $done.results) {
-            if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
-            $result = $answer.result
-            Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
-            if ($PassThru) {
-                Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
-                $PSCmdlet.WriteObject($result)
+        # One request for them all; one each under -ErrorAction Stop, so that the first failure stops the rest.
+        $batches = @(if ($ErrorActionPreference -eq 'Stop') { foreach ($request in $chosen) { , @($request) } } else { , $chosen.ToArray() })
+        foreach ($batch in $batches) {
+            $done = Invoke-Backend -Method image.remove_many -Params @{ items = $batch; sizes = [bool]$sizes }
+            if ($done -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($done); return }
+            foreach ($answer in $done.results) {
+                if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
+                $result = $answer.result
+                Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
+                if ($PassThru) {
+                    Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
+                    $PSCmdlet.WriteObject($result)
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from containerimage import errors
+from containerimage import inprocess
 from containerimage.inprocess import Host
 from containerimage.operations import METHODS
 
@@ -92,14 +93,17 @@ def test_log_records_go_to_the_tail_not_to_the_console(environment, capsys):
     assert next_message(host, request(1, "fails"))["error"]["code"] == errors.Internal.code
     captured = capsys.readouterr()
     assert "something internal" not in captured.err + captured.out
-    assert "fails failed" in host.log_tail()
+    assert "fails failed" in inprocess.log_tail()
 
 
-def test_a_closed_host_refuses_new_requests(environment):
+def test_a_closed_host_refuses_new_requests_and_closes_its_engine_connection(environment, monkeypatch):
+    closed = threading.Event()
+    monkeypatch.setattr(inprocess.Engine, "close", lambda engine: closed.set())
     host = Host(json.dumps(environment))
     host.close()
     with pytest.raises(RuntimeError, match="closed"):
         host.exchange(request(1, "ping"), 10)
+    assert closed.wait(5)
 
 
 # What the embedding method tells a host about hosting this Python (operations/system.py).

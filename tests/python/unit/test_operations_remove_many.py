@@ -14,6 +14,12 @@ from .test_operations_remove import (APP, BASE, BASE_DIGEST, CHILD, CREATED_ON_G
                                      STOPPED_ON_CHILD, EngineAPI, removed_targets)
 
 
+@pytest.fixture(autouse=True)
+def listed_batches(monkeypatch):
+    """Most tests here are of the listing: every batch lists, however small (the default lists from 8)."""
+    monkeypatch.setattr(remove, "LISTED_BATCH", 1)
+
+
 def remove_many(api, items, **params):
     return remove.remove_images(Context(FakeEngine(api)), items=items, **params)["results"]
 
@@ -141,3 +147,40 @@ def test_cancel_stops_before_the_next_item():
     with pytest.raises(errors.Cancelled):
         remove.remove_images(ctx, items=[{"name": "test/app:1"}])
     assert "remove_image" not in engine_calls(api)
+
+
+def test_a_parent_and_its_child_are_removed_one_at_a_time_in_the_order_given():
+    # The engine refuses a parent given by id while its child exists: the order must be the user's.
+    api = EngineAPI(containers=[])
+    api.removals["test/grand:1"] = [{"Untagged": "test/grand:1"}, {"Deleted": GRAND}]
+    api.removals["other/thing:1"] = [{"Untagged": "other/thing:1"}, {"Deleted": OTHER}]
+    api.removals["test/child:1"] = [{"Untagged": "test/child:1"}, {"Deleted": CHILD}]
+    in_flight, most = [0], [0]
+    remove_image = api.remove_image
+
+    def counted(target, **kwargs):
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        threading.Event().wait(0.05)  # long enough for a second thread to come in, if there were one
+        try:
+            return remove_image(target, **kwargs)
+        finally:
+            in_flight[0] -= 1
+
+    api.remove_image = counted
+    answers = remove_many(api, [{"name": "test/grand:1"}, {"name": "other/thing:1"}, {"name": "test/child:1"}],
+                          sizes=False)
+    assert [a["result"]["Deleted"] for a in answers] == [[GRAND], [OTHER], [CHILD]]
+    assert [target for target, _ in removed_targets(api)] == ["test/grand:1", "other/thing:1", "test/child:1"]
+    assert most[0] == 1
+
+
+def test_a_small_batch_asks_the_engine_about_each_item_instead_of_listing_everything(monkeypatch):
+    monkeypatch.setattr(remove, "LISTED_BATCH", 8)
+    api = EngineAPI(containers=[STOPPED_ON_CHILD])
+    api.removals["other/thing:1"] = [{"Untagged": "other/thing:1"}, {"Deleted": OTHER}]
+    answers = remove_many(api, [{"name": "test/child:1"}, {"name": "other/thing:1"}], sizes=False)
+    assert answers[0]["error"]["data"]["kind"] == "Conflict"  # the engine's ancestor filter found the container
+    assert answers[1]["result"]["Deleted"] == [OTHER]
+    assert "images" not in engine_calls(api)  # no listing of every image
+    assert [target for target, _ in removed_targets(api)] == ["other/thing:1"]
