@@ -177,7 +177,7 @@ REMOVAL_THREADS = 2
 LISTED_BATCH = 8
 
 
-def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = True):
+def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = True, stop_on_error: bool = False):
     """image.remove for each item ({name | id, tag, force, no_prune}), as if each were its own request, in
     order, but at the cost of one engine call per image (what `docker rmi a b c` pays): the images and
     containers are listed once, names are looked up in that listing (kept up to date as the batch plans its
@@ -189,7 +189,9 @@ def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = T
     With dry_run, each plan is made as though the items before it had been removed (so a second tag of the
     same image plans a Delete). sizes=False leaves SpaceReclaimed out (0), sparing two engine calls per
     image; the caller asks for it only when it shows it. Returns {"results": [{"result": ...} or
-    {"error": ...}]}, one per item: a failure (refusal, not found, ...) does not stop the items after it."""
+    {"error": ...}]}, one per item: a failure (refusal, not found, ...) does not stop the items after it,
+    unless stop_on_error (PowerShell's -ErrorAction Stop): then all go one at a time in the order given,
+    and the items after the first failure are not tried (their answer is null)."""
     state = _Listing(ctx.engine, listed=len(items) >= LISTED_BATCH)
     answers = [None] * len(items)
     per_image = {}  # image id -> the planned removals of its names, in the order given
@@ -200,6 +202,8 @@ def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = T
             planned = _plan_listed(state, _item_params(item))
         except Exception as exc:  # one image that fails does not stop the others
             answers[index] = {"error": translate(exc, shown).to_dict()}
+            if stop_on_error:
+                break
             continue
         if dry_run:
             answers[index] = {"result": planned["plan"]}
@@ -214,8 +218,10 @@ def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = T
                 answers[index] = {"result": _remove_planned(state.api, planned, sizes)}
             except Exception as exc:
                 answers[index] = {"error": translate(exc, planned["shown"]).to_dict()}
+                if stop_on_error:
+                    return
 
-    if not state.listed or _related(state, per_image):
+    if stop_on_error or not state.listed or _related(state, per_image):
         # A small batch, or a parent and its child among the images (the engine's answer depends on which
         # goes first: a parent given by id is refused while its child exists): all in the order given.
         remove_names(sorted((entry for entries in per_image.values() for entry in entries), key=lambda e: e[0]))

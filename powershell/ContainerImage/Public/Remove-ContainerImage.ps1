@@ -223,19 +223,19 @@ function Remove-ContainerImage {
         if (-not $chosen.Count) { return }
         # The space reclaimed costs two engine calls per image: asked for only when shown.
         $sizes = $PassThru -or $VerbosePreference -ne 'SilentlyContinue'
-        # One request for them all; one each under -ErrorAction Stop, so that the first failure stops the rest.
-        $batches = @(if ($ErrorActionPreference -eq 'Stop') { foreach ($request in $chosen) { , @($request) } } else { , $chosen.ToArray() })
-        foreach ($batch in $batches) {
-            $done = Invoke-Backend -Method image.remove_many -Params @{ items = $batch; sizes = [bool]$sizes }
-            if ($done -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($done); return }
-            foreach ($answer in $done.results) {
-                if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
-                $result = $answer.result
-                Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
-                if ($PassThru) {
-                    Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
-                    $PSCmdlet.WriteObject($result)
-                }
+        # One request for them all. Under -ErrorAction Stop the backend goes one by one and stops at the
+        # first failure, as a pipeline of single removals would.
+        $stop = $ErrorActionPreference -eq 'Stop'
+        $done = Invoke-Backend -Method image.remove_many -Params @{ items = $chosen.ToArray(); sizes = [bool]$sizes; stop_on_error = $stop }
+        if ($done -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($done); return }
+        foreach ($answer in $done.results) {
+            if ($null -eq $answer) { continue }   # not tried: an earlier one failed under -ErrorAction Stop
+            if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
+            $result = $answer.result
+            Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
+            if ($PassThru) {
+                Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
+                $PSCmdlet.WriteObject($result)
             }
         }
     }

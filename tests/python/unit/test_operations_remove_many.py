@@ -184,3 +184,15 @@ def test_a_small_batch_asks_the_engine_about_each_item_instead_of_listing_everyt
     assert answers[1]["result"]["Deleted"] == [OTHER]
     assert "images" not in engine_calls(api)  # no listing of every image
     assert [target for target, _ in removed_targets(api)] == ["other/thing:1"]
+
+
+def test_stop_on_error_goes_in_order_and_tries_nothing_after_the_first_failure():
+    api = EngineAPI(containers=[STOPPED_ON_CHILD])
+    api.removals["other/thing:1"] = [{"Untagged": "other/thing:1"}, {"Deleted": OTHER}]
+    api.removals["test/app:1"] = [{"Untagged": "test/app:1"}]
+    answers = remove_many(api, [{"name": "test/app:1"}, {"name": "test/child:1"}, {"name": "other/thing:1"}],
+                          sizes=False, stop_on_error=True)
+    assert answers[0]["result"]["Untagged"] == ["test/app:1"]
+    assert answers[1]["error"]["data"]["kind"] == "Conflict"
+    assert answers[2] is None
+    assert [target for target, _ in removed_targets(api)] == ["test/app:1"]
