@@ -87,6 +87,11 @@ def container_row(container):
             "State": container.get("State")}
 
 
+def short_id(image_id):
+    """The 12 hex digits the docker CLI shows for an image id ("sha256:..."); None for none."""
+    return image_id.split(":", 1)[-1][:12] if image_id else None
+
+
 def _rows(summary, users):
     full_id = summary["Id"]
     digests = {}

@@ -81,7 +81,7 @@ def _plan(api, config, target, shown, force, dependents_of=None):
     if target == full_id:
         # By id the engine removes every reference, but refuses an image of several repositories unless forced.
         if not force and not _single_reference(tags, digests):
-            raise Conflict(f"The image {_short(full_id)} has several names ({', '.join(tags + digests)}): remove "
+            raise Conflict(f"The image {images.short_id(full_id)} has several names ({', '.join(tags + digests)}): remove "
                            "them by name (each only untags while others remain), or force the removal to remove "
                            "them all.", shown, image=full_id)
         untagged, action = tags + digests, "Delete"
@@ -91,7 +91,7 @@ def _plan(api, config, target, shown, force, dependents_of=None):
     containers = (dependents_of or (lambda image: dependents(api, image)))(full_id) if action == "Delete" else []
     if containers and not force:
         raise Conflict(_busy_message(shown, full_id, containers), shown, image=full_id, containers=containers)
-    return {"Image": shown, "Id": _short(full_id), "FullId": full_id, "Action": action, "Untagged": untagged,
+    return {"Image": shown, "Id": images.short_id(full_id), "FullId": full_id, "Action": action, "Untagged": untagged,
             "Containers": containers}
 
 
@@ -106,11 +106,11 @@ def _busy_message(shown, image_id, containers):
     for c in containers:
         text = f"{c['Id']} '{c['Name']}' ({c['State']}"
         if c["ImageId"] != image_id:  # the engine shows the name the container was created with, or an id
-            shown_image = _short(c["Image"]) if (c["Image"] or "").startswith("sha256:") else c["Image"]
+            shown_image = images.short_id(c["Image"]) if (c["Image"] or "").startswith("sha256:") else c["Image"]
             text += f", of the image {shown_image} built on it"
         described.append(text + ")")
     many = len(containers) > 1
-    return (f"The image '{shown}' ({_short(image_id)}) cannot be removed: {len(containers)} "
+    return (f"The image '{shown}' ({images.short_id(image_id)}) cannot be removed: {len(containers)} "
             f"container{'s' if many else ''} depend{'' if many else 's'} on it: {'; '.join(described)}. "
             f"Remove {'them' if many else 'it'} first, or force the removal.")
 
@@ -148,20 +148,16 @@ def _refused(error, shown, config):
     if error.kind != "Conflict":
         return error
     reason = error.message.rpartition(" - ")[2] if " - " in error.message else error.message
-    return Conflict(f"The image '{shown}' ({_short(config['Id'])}) cannot be removed: {reason}.", shown,
+    return Conflict(f"The image '{shown}' ({images.short_id(config['Id'])}) cannot be removed: {reason}.", shown,
                     image=config["Id"])
 
 
 def _result(shown, config, records, sizes):
     untagged = [r["Untagged"] for r in records if "Untagged" in r]
     deleted = [r["Deleted"] for r in records if "Deleted" in r]
-    return {"Image": shown, "Id": _short(config["Id"]), "FullId": config["Id"], "Untagged": untagged,
+    return {"Image": shown, "Id": images.short_id(config["Id"]), "FullId": config["Id"], "Untagged": untagged,
             "Deleted": [d for d in deleted if d not in sizes],  # the others are layers
             "SpaceReclaimed": sum(sizes[d] for d in deleted if d in sizes)}
-
-
-def _short(image_id):
-    return image_id.split(":", 1)[-1][:12]
 
 
 # -------------------------------------------------------------------------------------- remove many
@@ -427,9 +423,9 @@ def prune_images(ctx, unused: bool = False, label: Optional[List[str]] = None, d
         planned, chosen = {item["FullId"] for item in plan}, set(ids)
         for image_id in ids:
             if image_id not in planned:
-                problems.append(Conflict(f"The image {_short(image_id)} was not removed: it is no longer "
+                problems.append(Conflict(f"The image {images.short_id(image_id)} was not removed: it is no longer "
                                          f"{'unused' if unused else 'dangling'} (or no longer on the engine).",
-                                         _short(image_id), image=image_id).to_dict())
+                                         images.short_id(image_id), image=image_id).to_dict())
         plan = [item for item in plan if item["FullId"] in chosen]
     results = []
     for item in plan:
@@ -501,7 +497,7 @@ def _labels_match(labels, wanted):
 
 def _plan_item(summary, reason):
     tags, digests = _refs(summary.get("RepoTags")), _refs(summary.get("RepoDigests"))
-    return {"Image": (tags or digests or ["<none>"])[0], "Id": _short(summary["Id"]), "FullId": summary["Id"],
+    return {"Image": (tags or digests or ["<none>"])[0], "Id": images.short_id(summary["Id"]), "FullId": summary["Id"],
             "Tags": tags, "Digests": digests, "Size": summary.get("Size", 0),
             "Created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(summary.get("Created", 0))),
             "Reason": reason}
@@ -511,16 +507,23 @@ def _prune_one(api, item):
     """Remove one planned image without force: its names one by one (the last one deletes it), or its id."""
     config = api.inspect_image(item["FullId"])
     sizes = _layer_sizes(api, config)
-    records = []
-    if not item["Tags"] and not item["Digests"]:
-        records = api.remove_image(item["FullId"], noprune=True)
-    for ref in item["Tags"] + item["Digests"]:
-        try:
-            records += api.remove_image(ref, noprune=True)
-        except docker.errors.NotFound:
-            if ref not in item["Digests"]:  # digests go with their repository's last tag
-                raise
+    records = remove_by_names(api, item["FullId"], item["Tags"] + item["Digests"], noprune=True)
     return _result(item["Image"], config, records, sizes)
+
+
+def remove_by_names(api, image_id, refs, noprune=False):
+    """Remove an image without force (so a container created since it was planned still protects it): by
+    its names one by one, the last one deleting it, or by its id when it has none. The engine's records."""
+    if not refs:
+        return api.remove_image(image_id, noprune=noprune)
+    records = []
+    for ref in refs:
+        try:
+            records += api.remove_image(ref, noprune=noprune)
+        except docker.errors.NotFound:
+            if "@" not in ref:  # digests go with their repository's last tag
+                raise
+    return records
 
 
 METHODS = {

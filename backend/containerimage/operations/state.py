@@ -104,7 +104,7 @@ def reasons(want, state):
     shown = want.reference
     if want.ensure == "Absent":
         if state["Ensure"] == "Present":
-            return [_reason("Ensure", f"The image {shown} ({_short(state['Id'])}) is on this engine, and it should "
+            return [_reason("Ensure", f"The image {shown} ({images.short_id(state['Id'])}) is on this engine, and it should "
                                       "be absent.")]
         return []
     if state["Ensure"] == "Absent":
@@ -112,7 +112,7 @@ def reasons(want, state):
         return [_reason("Ensure", f"The image {shown} is not on this engine, and it should be present{pinned}.")]
     if want.digest and state["Digest"] != want.digest:
         has = f"digest {state['Digest']}" if state["Digest"] else "no digest of that repository (built or loaded here)"
-        return [_reason("Digest", f"The image {shown} on this engine ({_short(state['Id'])}) has {has}, not the "
+        return [_reason("Digest", f"The image {shown} on this engine ({images.short_id(state['Id'])}) has {has}, not the "
                                   f"pinned {want.digest}.")]
     return []
 
@@ -188,10 +188,6 @@ def _pull(ctx, api, want):
 def _outcome(action, before, after):
     return {"Action": action, "Changed": before["Differing"] if action != "None" else [], "Before": before,
             "State": after, "OldId": before["Id"], "NewId": after["Id"]}
-
-
-def _short(image_id):
-    return (image_id or "").split(":", 1)[-1][:12]
 
 
 METHODS = {

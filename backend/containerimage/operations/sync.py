@@ -23,11 +23,10 @@ reports each failure without stopping the others.
 from dataclasses import dataclass
 from typing import List, Optional
 
-import docker.errors
 import yaml
 
 from ..errors import BackendError, InvalidData, InvalidParams, NotFound, PermissionDenied, translate
-from . import remove, state
+from . import images, remove, state
 
 ITEM_KEYS = ("Name", "Tag", "Digest")
 
@@ -155,7 +154,7 @@ def plan_listed(api, items):
         found = state.get(api, item.want)
         if found["InDesiredState"]:
             current.append({"Name": found["Name"], "Tag": found["Tag"], "Digest": found["Digest"],
-                            "Id": _short(found["Id"]), "Line": item.line})
+                            "Id": images.short_id(found["Id"]), "Line": item.line})
             continue
         action = "Install" if found["Ensure"] == "Absent" else "Update"
         changes.append(_change(action, item.want.repository, item.want.tag, item.want.digest or found["Digest"],
@@ -212,7 +211,7 @@ def _split(ref):
 
 
 def _change(action, name, tag, digest, old=None, reason=None, line=None, key=None, **private):
-    change = {"Action": action, "Name": name, "Tag": tag, "Digest": digest, "OldId": _short(old), "NewId": None,
+    change = {"Action": action, "Name": name, "Tag": tag, "Digest": digest, "OldId": images.short_id(old), "NewId": None,
               "Reason": reason, "Line": line, "Key": key, "FullOldId": old, "Containers": private.pop("containers", [])}
     change["_"] = private  # what applying it needs; dropped before the change is sent
     return change
@@ -220,10 +219,6 @@ def _change(action, name, tag, digest, old=None, reason=None, line=None, key=Non
 
 def _public(change):
     return {k: v for k, v in change.items() if k != "_"}
-
-
-def _short(image_id):
-    return image_id.split(":", 1)[-1][:12] if image_id else None
 
 
 # ----------------------------------------------------------------------------------------- operation
@@ -254,7 +249,7 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
         except Exception as exc:
             problems.append(translate(exc, item.want.reference).to_dict())
             continue
-        change["NewId"] = _short(outcome["NewId"])
+        change["NewId"] = images.short_id(outcome["NewId"])
         change["Digest"] = outcome["State"]["Digest"]
         done.append(change)
     if prune:
@@ -274,18 +269,8 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
 
 
 def _remove(api, change):
-    """Untag one name, or remove an image by its names one by one (the last one deletes it) or by id;
-    never forced, so a container created since the plan still protects its image."""
-    refs = change["_"]["refs"]
-    if not refs:
-        api.remove_image(change["FullOldId"])
-        return
-    for ref in refs:
-        try:
-            api.remove_image(ref)
-        except docker.errors.NotFound:
-            if "@" not in ref:  # digests go with their repository's last tag
-                raise
+    """Untag one name, or remove an image by its names one by one (the last one deletes it) or by id."""
+    remove.remove_by_names(api, change["FullOldId"], change["_"]["refs"])
 
 
 def _progress(ctx, number, total, what):
