@@ -80,7 +80,10 @@ Describe 'Save-ContainerImage' {
     It 'does not overwrite an existing file without -Force (ResourceExists), and replaces it with -Force' {
         $path = Join-Path $folder 'existing.tar'
         Set-Content -LiteralPath $path -Value 'precious' -NoNewline
-        $failure = { Save-ContainerImage -Name $images[0] -Path $path } | Should -Throw -PassThru
+        $output = Save-ContainerImage -Name $images[0] -Path $path -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures.Count | Should -Be 1 -Because 'a failure of the archive is one non-terminating error'
+        $failure = $failures[0]
         $failure.FullyQualifiedErrorId | Should -Be 'ContainerImage.AlreadyExists,Save-ContainerImage'
         $failure.CategoryInfo.Category | Should -Be 'ResourceExists'
         $failure.Exception.Message | Should -BeLike "*'$path' already exists*"
@@ -94,7 +97,10 @@ Describe 'Save-ContainerImage' {
 
     It 'gives ObjectNotFound naming a folder that does not exist' {
         $missing = Join-Path $folder 'no/such'
-        $failure = { Save-ContainerImage -Name $images[0] -Path (Join-Path $missing 'x.tar') } | Should -Throw -PassThru
+        $output = Save-ContainerImage -Name $images[0] -Path (Join-Path $missing 'x.tar') -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures.Count | Should -Be 1 -Because 'a failure of the archive is one non-terminating error'
+        $failure = $failures[0]
         $failure.FullyQualifiedErrorId | Should -Be 'ContainerImage.NotFound,Save-ContainerImage'
         $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $failure.Exception.Message | Should -BeLike "*'$missing'*"
@@ -102,13 +108,19 @@ Describe 'Save-ContainerImage' {
     }
 
     It 'gives InvalidArgument for a path that is a folder' {
-        $failure = { Save-ContainerImage -Name $images[0] -Path $folder -Force } | Should -Throw -PassThru
+        $output = Save-ContainerImage -Name $images[0] -Path $folder -Force -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures.Count | Should -Be 1 -Because 'a failure of the archive is one non-terminating error'
+        $failure = $failures[0]
         $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $failure.Exception.Message | Should -BeLike "*'$folder' is a folder*"
     }
 
     It 'gives ObjectNotFound naming an image that does not exist, and writes no file' {
-        $failure = { Save-ContainerImage -Name $images[0], 'test/archive-save-nosuch:1' -Path (Join-Path $folder 'x.tar') } | Should -Throw -PassThru
+        $output = Save-ContainerImage -Name $images[0], 'test/archive-save-nosuch:1' -Path (Join-Path $folder 'x.tar') -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures.Count | Should -Be 1 -Because 'a failure of the archive is one non-terminating error'
+        $failure = $failures[0]
         $failure.FullyQualifiedErrorId | Should -Be 'ContainerImage.NotFound,Save-ContainerImage'
         $failure.Exception.Message | Should -BeLike "*'test/archive-save-nosuch:1'*"
         $failure.TargetObject | Should -Be 'test/archive-save-nosuch:1'
@@ -116,7 +128,10 @@ Describe 'Save-ContainerImage' {
     }
 
     It 'gives InvalidArgument for a malformed name' {
-        $failure = { Save-ContainerImage -Name 'test/Archive Save' -Path (Join-Path $folder 'x.tar') } | Should -Throw -PassThru
+        $output = Save-ContainerImage -Name 'test/Archive Save' -Path (Join-Path $folder 'x.tar') -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures.Count | Should -Be 1 -Because 'a failure of the archive is one non-terminating error'
+        $failure = $failures[0]
         $failure.FullyQualifiedErrorId | Should -Be 'ContainerImage.InvalidReference,Save-ContainerImage'
         $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $failure.TargetObject | Should -Be 'test/Archive Save'
@@ -127,7 +142,8 @@ Describe 'Save-ContainerImage' {
         foreach ($case in @{ Path = 'Env:/archive.tar'; Category = 'InvalidArgument'; Message = '*not a file system path*' },
                           @{ Path = 'NoSuchDrive:/archive.tar'; Category = 'ObjectNotFound'; Message = "*drive 'NoSuchDrive'*" }) {
             $caught = $null
-            try { Save-ContainerImage -Name $images[0] -Path $case.Path -ErrorVariable recorded } catch { $caught = $_ }
+            try { Save-ContainerImage -Name $images[0] -Path $case.Path -ErrorVariable recorded -ErrorAction Stop } catch { $caught = $_ }
+            $caught.FullyQualifiedErrorId | Should -BeLike 'ContainerImage.*,Save-ContainerImage'
             $caught.CategoryInfo.Category | Should -Be $case.Category
             $caught.Exception.Message | Should -BeLike $case.Message
             $recorded.Count | Should -Be 1   # no trace of a caught exception besides it

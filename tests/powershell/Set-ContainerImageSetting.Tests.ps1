@@ -120,10 +120,14 @@ Describe 'Set-ContainerImageSetting' {
         { Set-ContainerImageSetting -Transport Pipes -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentValidationError,Set-ContainerImageSetting'
     }
 
-    It 'says so when nothing is given to change' {
-        Set-ContainerImageSetting -ErrorVariable problems -ErrorAction SilentlyContinue
-        $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $problems[0].Exception.Message | Should -BeLike 'Nothing to change*'
+    It 'says so when nothing is given to change: a terminating parameter error, even under SilentlyContinue' {
+        $failure = $null
+        try { Set-ContainerImageSetting -ErrorAction SilentlyContinue; 'went on' } catch { $failure = $_ }
+        $failure | Should -Not -BeNullOrEmpty -Because 'a call without parameters is refused as PowerShell''s binder refuses one'
+        $failure.FullyQualifiedErrorId | Should -Be 'ContainerImage.InvalidParams,Set-ContainerImageSetting'
+        $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failure.Exception.Message | Should -BeLike 'Nothing to change*'
+        $config | Should -Not -Exist
     }
 
     It 'gives ObjectNotFound for an alias to remove that is not in the file' {

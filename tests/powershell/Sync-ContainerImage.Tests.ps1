@@ -137,7 +137,7 @@ Describe 'Sync-ContainerImage with a bad file' {
     BeforeAll { $script:name = New-FreshImage -Prefix fresh/sync-bad -Layers 1 }
     AfterAll { Remove-TestImage "${name}:latest" }
 
-    It 'is one terminating InvalidData error naming the file and line, before anything changes: <Case>' -ForEach @(
+    It 'is one non-terminating InvalidData error naming the file and line, before anything changes: <Case>' -ForEach @(
         @{ Case = 'not YAML'; Lines = @('Images:', '  - Name: NAME', '  - Name: [unclosed'); Line = 4; Says = 'not valid YAML' }
         @{ Case = 'no Name'; Lines = @('Images:', '  - Name: NAME', '  - Tag: 1'); Line = 3; Says = 'has no Name' }
         @{ Case = 'malformed name'; Lines = @('Images:', '  - Name: NAME', '  - Name: Not A Name'); Line = 3; Says = "'Not A Name' is not a valid reference" }
@@ -145,9 +145,10 @@ Describe 'Sync-ContainerImage with a bad file' {
         @{ Case = 'unknown key'; Lines = @('Images:', '  - Name: NAME', '    Tga: x'); Line = 3; Says = "unknown key 'Tga'" }
     ) {
         $path = New-ImageList ($Lines -creplace 'NAME', $name)
-        $failure = $null
-        try { Sync-ContainerImage -Path $path -Confirm:$false } catch { $failure = $_ }
-        $failure | Should -Not -BeNullOrEmpty
+        $output = Sync-ContainerImage -Path $path -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures.Count | Should -Be 1
+        $failure = $failures[0]
         $failure.CategoryInfo.Category | Should -Be 'InvalidData'
         $failure.FullyQualifiedErrorId | Should -Be 'ContainerImage.InvalidData,Sync-ContainerImage'
         $failure.Exception.Message | Should -BeLike "$path, line $Line, column *"
@@ -156,8 +157,11 @@ Describe 'Sync-ContainerImage with a bad file' {
     }
 
     It 'a file that does not exist is ObjectNotFound naming it' {
-        $failure = $null
-        try { Sync-ContainerImage -Path (Join-Path $TestDrive 'none.yaml') } catch { $failure = $_ }
+        $output = Sync-ContainerImage -Path (Join-Path $TestDrive 'none.yaml') -ErrorVariable failures -ErrorAction SilentlyContinue
+        $output | Should -BeNullOrEmpty
+        $failures.Count | Should -Be 1
+        $failure = $failures[0]
+        $failure.FullyQualifiedErrorId | Should -Be 'ContainerImage.NotFound,Sync-ContainerImage'
         $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
         $failure.Exception.Message | Should -BeLike '*none.yaml*'
     }

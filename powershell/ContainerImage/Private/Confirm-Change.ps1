@@ -8,9 +8,9 @@ function Confirm-Change {
         $Cmdlet.ShouldProcess($Target, $Action)
     } catch {
         $reason = if ($_.Exception.InnerException) { $_.Exception.InnerException.Message } else { $_.Exception.Message }
-        $Cmdlet.WriteError((New-ContainerImageError -Kind ConfirmationUnavailable -Target $Target `
+        Write-ContainerImageError $Cmdlet (New-ContainerImageError -Kind ConfirmationUnavailable -Target $Target `
             -Message "'$Action' on '$Target' needs a confirmation that cannot be asked here: $reason Nothing was changed." `
-            -RecommendedAction 'Give -Confirm:$false to go ahead without asking, or -WhatIf to see what would change.'))
+            -RecommendedAction 'Give -Confirm:$false to go ahead without asking, or -WhatIf to see what would change.')
         $false
     }
 }

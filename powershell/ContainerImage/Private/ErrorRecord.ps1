@@ -1,4 +1,6 @@
-# Every ErrorRecord the module raises is made here, so categories mean the same everywhere.
+# Every ErrorRecord the module raises is made here, so categories mean the same everywhere, and every
+# error a cmdlet reports goes out through Write-ContainerImageError, so that it obeys -ErrorAction and the
+# caller's $ErrorActionPreference as the errors of any PowerShell command do.
 
 $script:ErrorKinds = @{
     # backend kind       = category,                exception type (a name: resolved only when needed)
@@ -52,4 +54,47 @@ function ConvertFrom-BackendError {
     $kind = if ($ErrorObject.data -and $ErrorObject.data.kind) { [string]$ErrorObject.data.kind } else { 'Internal' }
     $target = if ($ErrorObject.data) { $ErrorObject.data.target } else { $null }
     New-ContainerImageError -Kind $kind -Message ([string]$ErrorObject.message) -Target $target
+}
+
+function Get-ErrorActionPreference {
+    <#
+    .SYNOPSIS
+    What a cmdlet of this module does with its errors: its -ErrorAction, else the $ErrorActionPreference of
+    the scope that called it.
+    .DESCRIPTION
+    A function of a script module sees the module's and the global variables, not its caller's: a runbook's
+    `$ErrorActionPreference = 'Stop'` at the top of its script would not reach it, as it reaches compiled
+    cmdlets. $Cmdlet.SessionState is the caller's session state, so its current scope is the caller's.
+    #>
+    param([Parameter(Mandatory)] [System.Management.Automation.PSCmdlet] $Cmdlet)
+    $bound = $Cmdlet.MyInvocation.BoundParameters
+    if ($bound.ContainsKey('ErrorAction')) { return [System.Management.Automation.ActionPreference]$bound['ErrorAction'] }
+    $preference = $Cmdlet.SessionState.PSVariable.GetValue('ErrorActionPreference')
+    if ($null -eq $preference) { return [System.Management.Automation.ActionPreference]::Continue }
+    [System.Management.Automation.ActionPreference]$preference
+}
+
+function Write-ContainerImageError {
+    <#
+    .SYNOPSIS
+    Reports an error of a cmdlet's call as a non-terminating error, under the caller's error action.
+    .DESCRIPTION
+    Every failure the module reports while working (the engine, the registry or the backend cannot be
+    reached; a name that is malformed or names nothing; a refusal) goes out here: $Cmdlet.WriteError, with
+    $ErrorActionPreference set in this scope to what the caller asked for (Get-ErrorActionPreference), which
+    is what WriteError obeys. So -ErrorAction SilentlyContinue, Ignore, Stop and Continue, and the caller's
+    $ErrorActionPreference, act as for any PowerShell command; under Stop the caller catches this record
+    (FullyQualifiedErrorId ContainerImage.<Kind>,<the cmdlet called>). Never ThrowTerminatingError for
+    these: a terminating error shows even under SilentlyContinue, and -ErrorVariable would hold a
+    CmdletInvocationException (with a .NET stack trace) instead of the record.
+    #>
+    param(
+        [Parameter(Mandatory)] [System.Management.Automation.PSCmdlet] $Cmdlet,
+        [Parameter(Mandatory)] [System.Management.Automation.ErrorRecord] $ErrorRecord
+    )
+    # A bound -ErrorAction is obeyed by WriteError itself; else it reads this variable, found in this scope.
+    if (-not $Cmdlet.MyInvocation.BoundParameters.ContainsKey('ErrorAction')) {
+        $ErrorActionPreference = Get-ErrorActionPreference $Cmdlet
+    }
+    $Cmdlet.WriteError($ErrorRecord)
 }

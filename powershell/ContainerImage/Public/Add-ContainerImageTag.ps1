@@ -83,7 +83,7 @@ function Add-ContainerImageTag {
             if (-not (Confirm-Change $PSCmdlet $Name "Add tag $target")) { continue }
             $result = Invoke-Backend -Method image.tag -Params @{ name = $Name; target = $target }
             if ($result -is [System.Management.Automation.ErrorRecord]) {
-                $PSCmdlet.WriteError($result)
+                Write-ContainerImageError $PSCmdlet $result
                 continue
             }
             Add-ContainerImageType $result.images

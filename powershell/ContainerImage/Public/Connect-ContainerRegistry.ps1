@@ -78,7 +78,7 @@ function Connect-ContainerRegistry {
         if ($Registry) { $params.registry = $Registry }
         $result = Invoke-Backend -Method registry.login -Params $params
         if ($result -is [System.Management.Automation.ErrorRecord]) {
-            $PSCmdlet.WriteError($result)
+            Write-ContainerImageError $PSCmdlet $result
             return
         }
         Write-Verbose "Logged in to $($result.Registry) as $($result.UserName); the login is kept in $($result.Store)."

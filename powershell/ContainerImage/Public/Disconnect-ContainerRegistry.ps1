@@ -56,7 +56,7 @@ function Disconnect-ContainerRegistry {
             if ($item) { $params.registry = $item }
             $result = Invoke-Backend -Method registry.logout -Params $params
             if ($result -is [System.Management.Automation.ErrorRecord]) {
-                $PSCmdlet.WriteError($result)
+                Write-ContainerImageError $PSCmdlet $result
                 continue
             }
             Write-Verbose "Removed the login for $($result.Registry) from $($result.Store)."

@@ -123,13 +123,13 @@ function Find-ContainerImage {
             if ($Registry) { $params.registry = $Registry }
             $result = Invoke-Backend -Method registry.search -Params $params
             if ($result -is [System.Management.Automation.ErrorRecord]) {
-                $PSCmdlet.WriteError($result)
+                Write-ContainerImageError $PSCmdlet $result
                 continue
             }
             foreach ($warning in $result.warnings) { $PSCmdlet.WriteWarning($warning) }
             Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult'
             $PSCmdlet.WriteObject($result.results, $true)
-            foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
         }
     }
 }

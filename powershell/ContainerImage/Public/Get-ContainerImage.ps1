@@ -121,9 +121,9 @@ function Get-ContainerImage {
         if ($Label) { $params.label = $Label }
         if ($ChildOf) { $params.child_of = $ChildOf }
         $result = Invoke-Backend -Method image.list -Params $params
-        if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
+        if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
         Add-ContainerImageType $result.images
         $PSCmdlet.WriteObject($result.images, $true)
-        foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
+        foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
     }
 }

@@ -72,7 +72,7 @@ function Get-ContainerImageHistory {
         foreach ($item in $Name) {
             $result = Invoke-Backend -Method image.history -Params @{ name = $item }
             if ($result -is [System.Management.Automation.ErrorRecord]) {
-                $PSCmdlet.WriteError($result)
+                Write-ContainerImageError $PSCmdlet $result
                 continue
             }
             $rows = $result.history

@@ -85,9 +85,9 @@ function Get-ContainerImageSetting {
     param()
     $result = Invoke-Backend -Method settings.get -Params @{}
     if ($result -is [System.Management.Automation.ErrorRecord]) {
-        $PSCmdlet.WriteError($result)
+        Write-ContainerImageError $PSCmdlet $result
         return
     }
-    if ($result.Problem) { $PSCmdlet.WriteError((ConvertFrom-BackendError $result.Problem)) }
+    if ($result.Problem) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $result.Problem) }
     $PSCmdlet.WriteObject((ConvertTo-SettingObject $result))
 }

@@ -69,11 +69,11 @@ function Import-ContainerImage {
         $literal = $PSCmdlet.ParameterSetName -eq 'LiteralPath'
         foreach ($item in $(if ($literal) { $LiteralPath } else { $Path })) {
             foreach ($file in (Resolve-FileSystemPath -Path $item -SessionState $PSCmdlet.SessionState -Literal:$literal)) {
-                if ($file -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($file); continue }
+                if ($file -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $file; continue }
                 if (-not (Confirm-Change $PSCmdlet $file 'Import container images')) { continue }
                 $result = Invoke-Backend -Method image.load -Params @{ path = $file } -Activity "Importing $file"
                 if ($result -is [System.Management.Automation.ErrorRecord]) {
-                    $PSCmdlet.WriteError($result)
+                    Write-ContainerImageError $PSCmdlet $result
                     continue
                 }
                 Write-Verbose "${file}: loaded $(@($result.loaded) -join ', ')"

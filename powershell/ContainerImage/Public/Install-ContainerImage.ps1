@@ -135,7 +135,7 @@ function Install-ContainerImage {
             if ($auth) { $params.auth = $auth }
             $result = Invoke-Backend -Method image.pull -Params $params -Activity "Installing $shown"
             if ($result -is [System.Management.Automation.ErrorRecord]) {
-                $PSCmdlet.WriteError($result)
+                Write-ContainerImageError $PSCmdlet $result
                 continue
             }
             foreach ($note in $result.notes) { Write-Verbose "${shown}: $note" }

@@ -111,7 +111,7 @@ function New-ContainerImage {
         if ($Change) { $params.changes = $Change }
         $result = Invoke-Backend -Method image.commit -Params $params
         if ($result -is [System.Management.Automation.ErrorRecord]) {
-            $PSCmdlet.WriteError($result)
+            Write-ContainerImageError $PSCmdlet $result
             return
         }
         Write-Verbose "Container $Container committed as $shown ($($result.id))"

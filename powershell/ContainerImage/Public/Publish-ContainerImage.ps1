@@ -96,7 +96,7 @@ function Publish-ContainerImage {
         foreach ($item in $items) {
             $target = Get-PublishName $item -AllTags:$AllTags
             if ($target -is [System.Management.Automation.ErrorRecord]) {
-                $PSCmdlet.WriteError($target)
+                Write-ContainerImageError $PSCmdlet $target
                 continue
             }
             $shown = if ($AllTags) { "$target (all tags)" } elseif ($Tag) { "${target}:$Tag" } else { $target }
@@ -110,7 +110,7 @@ function Publish-ContainerImage {
                 if ($result.CategoryInfo.Category -eq 'AuthenticationError') {
                     $result = Add-LoginAdvice $result -Name $target -CredentialGiven:($Credential -ne [System.Management.Automation.PSCredential]::Empty)
                 }
-                $PSCmdlet.WriteError($result)
+                Write-ContainerImageError $PSCmdlet $result
                 continue
             }
             foreach ($row in $result.pushed) { Write-Verbose "Pushed $($row.Name):$($row.Tag) as $($row.Digest)" }

@@ -155,7 +155,7 @@ function Remove-ContainerImage {
             $params = @{ unused = [bool]$Unused; dry_run = $true }
             if ($Label) { $params.label = $Label }
             $plan = Invoke-Backend -Method image.prune -Params $params
-            if ($plan -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($plan) }
+            if ($plan -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plan; return }
             # Each image of the plan is confirmed (or listed by -WhatIf); exactly those confirmed are removed.
             $action = if ($Unused) { 'Remove unused container image' } else { 'Remove dangling container image' }
             $chosen = foreach ($image in $plan.images) {
@@ -165,8 +165,8 @@ function Remove-ContainerImage {
             $params.dry_run = $false
             $params.ids = @($chosen)
             $result = Invoke-Backend -Method image.prune -Params $params
-            if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
-            foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
             Write-Verbose "Pruned $(@($result.results).Count) images, $($result.SpaceReclaimed) bytes reclaimed"
             if ($PassThru -and $result.results) {
                 Add-ContainerImageType $result.results -TypeName 'ContainerImage.RemovalResult'
@@ -194,12 +194,12 @@ function Remove-ContainerImage {
         $chosen = [System.Collections.Generic.List[hashtable]]::new()
         if ($WhatIfPreference -or $ConfirmPreference -ne 'None' -or $VerbosePreference -ne 'SilentlyContinue') {
             $plans = Invoke-Backend -Method image.remove_many -Params @{ items = $pending.ToArray(); dry_run = $true }
-            if ($plans -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($plans); return }
+            if ($plans -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plans; return }
             $plans = $plans.results
             $first = 0   # the index in $plans of $pending[0]'s plan (they move when the rest is planned again)
             for ($index = 0; $index -lt $pending.Count; $index++) {
                 $answer = $plans[$index - $first]
-                if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
+                if ($answer.PSObject.Properties['error']) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $answer.error); continue }
                 $plan = $answer.result
                 $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
                 if (Confirm-Change $PSCmdlet (Format-RemovalTarget $plan) $action) {
@@ -209,7 +209,7 @@ function Remove-ContainerImage {
                     # plan them again, after the chosen ones only.
                     $rest = $pending.GetRange($index + 1, $pending.Count - $index - 1)
                     $again = Invoke-Backend -Method image.remove_many -Params @{ items = @($chosen) + @($rest); dry_run = $true }
-                    if ($again -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($again); return }
+                    if ($again -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $again; return }
                     $plans = $again.results
                     $first = $index + 1 - $chosen.Count
                 }
@@ -225,12 +225,12 @@ function Remove-ContainerImage {
         $sizes = $PassThru -or $VerbosePreference -ne 'SilentlyContinue'
         # One request for them all. Under -ErrorAction Stop the backend goes one by one and stops at the
         # first failure, as a pipeline of single removals would.
-        $stop = $ErrorActionPreference -eq 'Stop'
+        $stop = (Get-ErrorActionPreference $PSCmdlet) -eq 'Stop'
         $done = Invoke-Backend -Method image.remove_many -Params @{ items = $chosen.ToArray(); sizes = [bool]$sizes; stop_on_error = $stop }
-        if ($done -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($done); return }
+        if ($done -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $done; return }
         foreach ($answer in $done.results) {
             if ($null -eq $answer) { continue }   # not tried: an earlier one failed under -ErrorAction Stop
-            if ($answer.PSObject.Properties['error']) { $PSCmdlet.WriteError((ConvertFrom-BackendError $answer.error)); continue }
+            if ($answer.PSObject.Properties['error']) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $answer.error); continue }
             $result = $answer.result
             Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
             if ($PassThru) {

@@ -14,7 +14,9 @@ function Save-ContainerImage {
     naming it), a path that is a folder (InvalidArgument), an existing file without -Force
     (ResourceExists; the file is left as it is). The archive is written to a temporary file beside the
     target and renamed into place only once complete, so a failure or Ctrl+C leaves no file, and a file
-    replaced with -Force is never half-overwritten. These errors are terminating: there is one archive.
+    replaced with -Force is never half-overwritten. Each of these errors is one non-terminating error of
+    the call (there is one archive: nothing is written and nothing is output), so -ErrorAction decides
+    whether it stops the script.
 
     .PARAMETER Name
     Images to save: repository:tag, repository@digest, or an image id. A repository without a tag saves
@@ -94,7 +96,7 @@ function Save-ContainerImage {
     end {
         if (-not $names.Count) { return }   # every pipeline object failed to bind: already reported
         $target = @(Resolve-FileSystemPath -Path $Path -SessionState $PSCmdlet.SessionState -Literal)[0]
-        if ($target -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($target) }
+        if ($target -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $target; return }
         $shown = $names -join ', '
         $action = if ($Force -and [System.IO.File]::Exists($target)) { "Replace the file with an archive of $shown" }
                   else { "Save $shown into a new archive" }
@@ -107,7 +109,8 @@ function Save-ContainerImage {
                 $result.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($result.Exception.Message)
                 $result.ErrorDetails.RecommendedAction = 'Use -Force to replace it, or give another -Path.'
             }
-            $PSCmdlet.ThrowTerminatingError($result)
+            Write-ContainerImageError $PSCmdlet $result
+            return
         }
         Write-Verbose "Saved $($result.names -join ', ') to $($result.path) ($($result.size) bytes)"
         $PSCmdlet.WriteObject((Get-Item -LiteralPath $result.path))

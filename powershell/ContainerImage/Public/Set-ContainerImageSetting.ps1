@@ -136,22 +136,22 @@ function Set-ContainerImageSetting {
     if ($RemoveAlias) { $params.remove_aliases = @($RemoveAlias) }
     if ($Reset) { $params.reset = @($Reset) }
     if ($params.Count -eq 0) {
-        $PSCmdlet.WriteError((New-ContainerImageError -Kind InvalidParams -Target 'Set-ContainerImageSetting' `
+        # A call without anything to do is a parameter error, terminating as PowerShell's own binder's are.
+        $PSCmdlet.ThrowTerminatingError((New-ContainerImageError -Kind InvalidParams -Target 'Set-ContainerImageSetting' `
             -Message 'Nothing to change: give a setting (-Engine, -Python, -Transport, -Progress, -Registry, -Alias), -RemoveAlias or -Reset.'))
-        return
     }
 
     # A dry run first: every value is checked (with -WhatIf too) and the changes come back in words.
     $plan = Invoke-Backend -Method settings.set -Params ($params + @{ dry_run = $true })
     if ($plan -is [System.Management.Automation.ErrorRecord]) {
-        $PSCmdlet.WriteError($plan)
+        Write-ContainerImageError $PSCmdlet $plan
         return
     }
     $written = $null
     if ($plan.changes -and (Confirm-Change $PSCmdlet $plan.settings.Path ($plan.changes -join '; '))) {
         $written = Invoke-Backend -Method settings.set -Params $params
         if ($written -is [System.Management.Automation.ErrorRecord]) {
-            $PSCmdlet.WriteError($written)
+            Write-ContainerImageError $PSCmdlet $written
             return
         }
         Write-Verbose "Settings written to $($written.settings.Path): $($written.changes -join '; ')."
@@ -159,7 +159,7 @@ function Set-ContainerImageSetting {
     if ($PassThru) {
         # What is in effect now: unchanged after -WhatIf or a declined confirmation.
         $current = if ($written) { $written.settings } else { Invoke-Backend -Method settings.get -Params @{} }
-        if ($current -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.WriteError($current); return }
+        if ($current -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $current; return }
         $PSCmdlet.WriteObject((ConvertTo-SettingObject $current))
     }
 }

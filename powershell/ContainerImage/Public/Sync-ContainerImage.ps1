@@ -25,8 +25,8 @@ function Sync-ContainerImage {
     pull what may be a moving tag; pin a digest to hold exact content, or Install-ContainerImage -Force).
 
     The whole file is checked before anything changes: a bad file (not YAML, no Name, a malformed name or
-    digest, an unknown key, an image listed twice) is one terminating InvalidData error naming the file,
-    the line and the column. Each change is confirmed (or listed by -WhatIf, which shows the whole plan
+    digest, an unknown key, an image listed twice) is one non-terminating InvalidData error naming the
+    file, the line and the column, and nothing is changed. Each change is confirmed (or listed by -WhatIf, which shows the whole plan
     and changes nothing); one change that fails is a non-terminating error and the others go on.
     Progress is shown across the images, and per layer while pulling.
 
@@ -77,12 +77,12 @@ function Sync-ContainerImage {
     )
     process {
         $resolved = Resolve-FileSystemPath -Path $Path -SessionState $PSCmdlet.SessionState -Literal
-        if ($resolved -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($resolved) }
+        if ($resolved -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $resolved; return }
         $file = [string]@($resolved)[0]
         $params = @{ path = $file; prune = [bool]$Prune; dry_run = $true }
         # The plan first: a bad file fails here, before any change, and each change is confirmed from it.
         $plan = Invoke-Backend -Method image.sync -Params $params
-        if ($plan -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($plan) }
+        if ($plan -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plan; return }
         foreach ($image in $plan.current) {
             Write-Verbose "$($image.Name):$($image.Tag) ($($image.Id)) is in its desired state"
         }
@@ -106,8 +106,8 @@ function Sync-ContainerImage {
         $params.dry_run = $false
         $params.only = @($keys)   # not "keys": that would hide a hashtable's own .Keys
         $result = Invoke-Backend -Method image.sync -Params $params -Activity "Synchronizing container images with $shownFile"
-        if ($result -is [System.Management.Automation.ErrorRecord]) { $PSCmdlet.ThrowTerminatingError($result) }
-        foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
+        if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+        foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
         if ($result.changes) {
             Add-ContainerImageType $result.changes -TypeName 'ContainerImage.SyncChange'
             $PSCmdlet.WriteObject($result.changes, $true)

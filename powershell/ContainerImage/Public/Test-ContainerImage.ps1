@@ -145,7 +145,7 @@ function Test-ContainerImage {
             if ($auth) { $params.auth = $auth }
             $result = Invoke-Backend -Method image.test -Params $params
             if ($result -is [System.Management.Automation.ErrorRecord]) {
-                $PSCmdlet.WriteError($result)
+                Write-ContainerImageError $PSCmdlet $result
                 continue
             }
             if ($null -ne $result.Platforms) { $result.Platforms = [string[]]$result.Platforms }  # JSON arrays arrive as object[]
