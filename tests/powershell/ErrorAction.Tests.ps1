@@ -115,7 +115,7 @@ BeforeDiscovery {
             foreach ($case in @($cases)) {
                 if ($case -isnot [hashtable]) { continue }   # the reason it has no such case
                 $kind = if ($Scenario -eq 'Backend') { $DefaultKind } elseif ($case.ContainsKey('Kind')) { $case.Kind } else { $DefaultKind }
-                $target = if ($Scenario -eq 'Backend' -or -not $case.Target) { $DefaultTarget } else { $case.Target }
+                $target = if ($Scenario -eq 'Backend' -or -not $case.ContainsKey('Target')) { $DefaultTarget } else { $case['Target'] }
                 @{ Id = ++$id; Cmdlet = $cmdlet; Command = $case.Command; Kind = $kind; Target = $target }
             }
         }
@@ -329,6 +329,24 @@ Describe 'With <Scenario>' -ForEach $Scenarios {
 
     It 'the new pwsh changed nothing either' {
         $stateAfterScreen | Should -Be $stateBefore
+    }
+}
+
+Describe 'A confirmation no one can answer (pwsh -NonInteractive)' {
+    It 'is one ConfirmationUnavailable error, the same in $Error and -ErrorVariable, and nothing is removed' {
+        $script = "Import-Module '$ModulePath'; `$Error.Clear(); " +
+                  'Remove-ContainerImage -Name microsoft/nanoserver -ErrorVariable e -ErrorAction SilentlyContinue; ' +
+                  '$e.Count; $Error.Count; $e[0].FullyQualifiedErrorId; [object]::ReferenceEquals($e[0], $Error[0]); $e[0].Exception.Message'
+        $lines = @(& (Get-Command pwsh).Source -NoProfile -NonInteractive -Command $script 2>&1 | ForEach-Object { "$_" })
+        $lines.Count | Should -Be 5 -Because "nothing else is shown: $($lines -join ' | ')"
+        $lines[0] | Should -Be '1' -Because '-ErrorVariable holds only the error the cmdlet reports, not the exception it caught'
+        $lines[1] | Should -Be '1' -Because '$Error too'
+        $lines[2] | Should -Be 'ContainerImage.ConfirmationUnavailable,Remove-ContainerImage'
+        $lines[3] | Should -Be 'True'
+        $lines[4] | Should -BeLike '*needs a confirmation that cannot be asked here*Nothing was changed.'
+        foreach ($pattern in $TracePatterns) { $lines[4] | Should -Not -Match $pattern }
+        & docker image inspect microsoft/nanoserver 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0 -Because 'nothing is removed without the confirmation'
     }
 }
 

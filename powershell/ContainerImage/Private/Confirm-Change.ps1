@@ -7,6 +7,7 @@ function Confirm-Change {
     try {
         $Cmdlet.ShouldProcess($Target, $Action)
     } catch {
+        Clear-CaughtError $Cmdlet $_
         $reason = if ($_.Exception.InnerException) { $_.Exception.InnerException.Message } else { $_.Exception.Message }
         Write-ContainerImageError $Cmdlet (New-ContainerImageError -Kind ConfirmationUnavailable -Target $Target `
             -Message "'$Action' on '$Target' needs a confirmation that cannot be asked here: $reason Nothing was changed." `

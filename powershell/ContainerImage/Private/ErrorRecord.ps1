@@ -98,3 +98,29 @@ function Write-ContainerImageError {
     }
     $Cmdlet.WriteError($ErrorRecord)
 }
+
+function Clear-CaughtError {
+    <#
+    .SYNOPSIS
+    Takes an exception the module caught and handled back out of $Error and the cmdlet's -ErrorVariable.
+    .DESCRIPTION
+    PowerShell records an exception thrown under an advanced function in $Error and in the cmdlet's
+    -ErrorVariable even when the function catches it: a handled exception would show up beside the error
+    the cmdlet reports for it (with text such as 'Exception calling "ShouldProcess"').
+    #>
+    param(
+        [Parameter(Mandatory)] [System.Management.Automation.PSCmdlet] $Cmdlet,
+        [Parameter(Mandatory)] [System.Management.Automation.ErrorRecord] $ErrorRecord
+    )
+    $lists = @(, $global:Error)
+    $name = $Cmdlet.MyInvocation.BoundParameters['ErrorVariable']
+    if ($name) { $lists += , $Cmdlet.SessionState.PSVariable.GetValue(([string]$name).TrimStart('+')) }
+    foreach ($list in $lists) {
+        if ($list -isnot [System.Collections.IList] -or $list.IsReadOnly -or $list.IsFixedSize) { continue }
+        for ($i = $list.Count - 1; $i -ge 0; $i--) {
+            $item = $list[$i]
+            $exception = if ($item -is [System.Management.Automation.ErrorRecord]) { $item.Exception } else { $item }
+            if ([object]::ReferenceEquals($exception, $ErrorRecord.Exception)) { $list.RemoveAt($i) }
+        }
+    }
+}
