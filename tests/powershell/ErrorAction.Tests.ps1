@@ -332,6 +332,25 @@ Describe 'With <Scenario>' -ForEach $Scenarios {
     }
 }
 
+Describe 'One way to report an error' {
+    It 'every cmdlet reports its errors through Write-ContainerImageError; only a parameter error is thrown' {
+        # Parsed, so that comments and help text do not count: the calls that report an error.
+        $found = foreach ($file in Get-ChildItem (Join-Path $ModulePath 'Public'), (Join-Path $ModulePath 'Private') -Filter *.ps1) {
+            if ($file.Name -eq 'ErrorRecord.ps1') { continue }   # Write-ContainerImageError itself
+            $ast = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref]$null, [ref]$null)
+            $calls = $ast.FindAll({
+                param($node)
+                ($node -is [System.Management.Automation.Language.InvokeMemberExpressionAst] -and
+                    $node.Member.Value -in 'WriteError', 'ThrowTerminatingError') -or
+                ($node -is [System.Management.Automation.Language.CommandAst] -and $node.GetCommandName() -eq 'Write-Error') -or
+                $node -is [System.Management.Automation.Language.ThrowStatementAst]
+            }, $true)
+            foreach ($call in $calls) { "$($file.Name): $($call.Extent.Text.Split([char]10)[0])" }
+        }
+        $found | Should -Be @("Set-ContainerImageSetting.ps1: `$PSCmdlet.ThrowTerminatingError((New-ContainerImageError -Kind InvalidParams -Target 'Set-ContainerImageSetting' ``")
+    }
+}
+
 Describe 'A confirmation no one can answer (pwsh -NonInteractive)' {
     It 'is one ConfirmationUnavailable error, the same in $Error and -ErrorVariable, and nothing is removed' {
         $script = "Import-Module '$ModulePath'; `$Error.Clear(); " +
