@@ -112,6 +112,27 @@ _REGISTRY_MESSAGES = [
 ]
 
 
+# How the engine (Go's net/http) words a connection to a registry that failed or broke off, as few words.
+_ENGINE_NETWORK_WORDS = [
+    (re.compile(r"connection refused", re.I), "the connection was refused; nothing listens there"),
+    (re.compile(r"connection reset by peer|broken pipe|\bEOF\b|server closed|unexpected EOF", re.I),
+     "the connection broke off in the middle of the transfer"),
+    (re.compile(r"i/o timeout|timeout exceeded|context deadline exceeded|TLS handshake timeout", re.I),
+     "it did not answer in time"),
+    (re.compile(r"no such host", re.I), "its host name cannot be resolved"),
+    (re.compile(r"network is unreachable", re.I), "its network is unreachable"),
+]
+
+
+def network_words(message):
+    """The engine's text about a registry connection (e.g. 'Put "http://r/v2/x/manifests/1": EOF') as a few
+    words ('the connection broke off ...'); the text itself when it is about something else."""
+    for pattern, words in _ENGINE_NETWORK_WORDS:
+        if pattern.search(message):
+            return words
+    return message
+
+
 def classify_message(message, target=None, default=Internal):
     """The error class for a message from the engine about a registry or a reference."""
     for error_class, pattern in _REGISTRY_MESSAGES:

@@ -307,3 +307,19 @@ def test_root_cause_of_a_plain_exception_and_a_cycle():
     a, b = ValueError("a"), ValueError("b")
     a.__cause__, b.__cause__ = b, a
     assert errors.root_cause(a) in ("a", "b")  # terminates
+
+
+@pytest.mark.parametrize("message, words", [
+    ('Put "http://127.0.0.1:5000/v2/x/manifests/1": EOF', "the connection broke off in the middle of the transfer"),
+    ("Patch http://r:5000/v2/x/blobs/uploads/u: read tcp 127.0.0.1:1->127.0.0.1:5000: read: connection reset by peer",
+     "the connection broke off in the middle of the transfer"),
+    ('Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused',
+     "the connection was refused; nothing listens there"),
+    ("Get https://r/v2/: net/http: request canceled (Client.Timeout exceeded while awaiting headers)",
+     "it did not answer in time"),
+    ('Get "https://registry.invalid/v2/": dial tcp: lookup registry.invalid: no such host',
+     "its host name cannot be resolved"),
+    ("received unexpected HTTP status: 503 Service Unavailable", "received unexpected HTTP status: 503 Service Unavailable"),
+])
+def test_network_words_say_what_the_engine_met_without_its_go_error_text(message, words):
+    assert errors.network_words(message) == words
