@@ -323,3 +323,30 @@ def test_root_cause_of_a_plain_exception_and_a_cycle():
 ])
 def test_network_words_say_what_the_engine_met_without_its_go_error_text(message, words):
     assert errors.network_words(message) == words
+
+
+def _sdk_error_classes():
+    return sorted((c for c in vars(docker.errors).values()
+                   if isinstance(c, type) and issubclass(c, docker.errors.DockerException)), key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", _sdk_error_classes(), ids=lambda c: c.__name__)
+def test_every_docker_sdk_error_is_engine_unavailable_exactly_when_it_wraps_a_connection_failure(cls):
+    # Every class the installed SDK defines (5.0.3 on Debian, 7.1 elsewhere), raised alone and raised while
+    # a connection failure was being handled (the SDK's own way of wrapping one).
+    def make():
+        if issubclass(cls, docker.errors.APIError):
+            return cls("500 Server Error", response=None, explanation="something odd inside the engine")
+        if cls.__name__ == "ContainerError":
+            return cls("c", 1, "cmd", "image", b"stderr")
+        if cls.__name__ == "BuildError":
+            return cls("reason", [])
+        try:
+            return cls("message")
+        except TypeError:
+            return cls()
+    alone = errors.translate(make(), None, _Engine())
+    assert alone.kind != "EngineUnavailable", alone.to_dict()
+    wrapped = errors.translate(_chained(make(), requests.exceptions.ConnectionError(_REFUSED)), None, _Engine())
+    expected = "EngineUnavailable" if not issubclass(cls, docker.errors.APIError) else wrapped.kind
+    assert wrapped.kind == expected, wrapped.to_dict()
