@@ -197,7 +197,7 @@ def connection_failure(exc):
             return "it did not tell its API version" if "fetching server API version" in str(exc) else None
     elif not isinstance(exc, _WRAPPERS + _SOCKET_ERRORS):
         return None
-    for inner in chain:  # the innermost reason that says more than "broken"
+    for inner in chain:  # outermost first: the first that says more than "broken"
         reason = _socket_reason(inner)
         if reason:
             return reason
@@ -210,13 +210,14 @@ def connection_failure(exc):
 
 
 def _socket_reason(exc):
-    if isinstance(exc, (ConnectionRefusedError,)):
+    if isinstance(exc, ConnectionRefusedError):
         return "the connection was refused; nothing listens there"
     if isinstance(exc, FileNotFoundError):
         return "its socket does not exist"
     if isinstance(exc, PermissionError):
         return "permission to use its socket was denied"
-    if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, http.client.RemoteDisconnected)):
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError,
+                        http.client.RemoteDisconnected)):
         return "the connection was closed in the middle of the request"
     if isinstance(exc, socket.gaierror):
         return "its host name cannot be resolved"

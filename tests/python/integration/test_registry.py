@@ -168,7 +168,8 @@ def pass_store(client, tmp_path):
     PASSWORD_STORE_DIR in client.env, so docker, the helper and the backend all use them), in a client whose
     config.json holds no login: docker picks pass as its default helper. tools/bootstrap.sh installs
     golang-docker-credential-helpers and pass."""
-    missing = [p for p in ("docker-credential-pass", "pass", "gpg", "gpgconf") if not shutil.which(p, path=client.env["PATH"])]
+    missing = [program for program in ("docker-credential-pass", "pass", "gpg", "gpgconf")
+               if not shutil.which(program, path=client.env["PATH"])]
     if missing:
         pytest.skip(f"not installed: {', '.join(missing)} (tools/bootstrap.sh installs them)")
     gnupg = tmp_path / "gnupg"

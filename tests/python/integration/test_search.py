@@ -116,7 +116,8 @@ def test_bad_registries_each_say_what_is_wrong(backend, sandbox_env):
     assert [row["Name"] for row in found["results"]] == [f"{mirror}/microsoft/nanoserver"]
     problems = {e["data"]["target"]: e for e in found["errors"]}
     assert [e["data"]["kind"] for e in found["errors"]] == ["RegistryUnavailable", "Unauthorized", "InvalidParams"]
-    assert problems[down]["message"] == f"The registry {down} cannot be reached: the connection was refused; nothing listens there."
+    assert problems[down]["message"] == (f"The registry {down} cannot be reached: the connection was refused; "
+                                         "nothing listens there.")
     assert f"Connect-ContainerRegistry -Registry {protected} (or docker login {protected})" in \
         problems[protected]["message"]
     assert "'bad registry' is not a registry" in problems["bad registry"]["message"]

@@ -319,7 +319,8 @@ def test_root_cause_of_a_plain_exception_and_a_cycle():
      "it did not answer in time"),
     ('Get "https://registry.invalid/v2/": dial tcp: lookup registry.invalid: no such host',
      "its host name cannot be resolved"),
-    ("received unexpected HTTP status: 503 Service Unavailable", "received unexpected HTTP status: 503 Service Unavailable"),
+    ("received unexpected HTTP status: 503 Service Unavailable",
+     "received unexpected HTTP status: 503 Service Unavailable"),
 ])
 def test_network_words_say_what_the_engine_met_without_its_go_error_text(message, words):
     assert errors.network_words(message) == words
