@@ -258,14 +258,15 @@ def describe_engine(engine):
 
 
 def engine_unavailable(exc, target=None, engine=None):
-    """EngineUnavailable for a connection to the engine that failed or broke off (connection_failure)."""
+    """EngineUnavailable for a connection to the engine that failed or broke off (connection_failure):
+    'Cannot reach' when no connection was made, 'Lost' when one broke off or went quiet."""
     reason = connection_failure(exc) or root_cause(exc)
     words = describe_engine(engine)
-    if "refused" in reason or "does not exist" in reason or "denied" in reason or "resolved" in reason:
-        message = f"Cannot reach {words}: {reason}. Is it running?"
-    else:
-        message = f"Lost {words}: {reason}. Is it still running?"
-    return EngineUnavailable(message, target)
+    if "refused" in reason or "does not exist" in reason:
+        return EngineUnavailable(f"Cannot reach {words}: {reason}. Is it running?", target)
+    if "denied" in reason or "resolved" in reason or "could not be made" in reason:
+        return EngineUnavailable(f"Cannot reach {words}: {reason}.", target)
+    return EngineUnavailable(f"Lost {words}: {reason}. Is it still running?", target)
 
 
 def _api_message(exc):
