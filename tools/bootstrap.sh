@@ -24,6 +24,10 @@ DEBIAN_PACKAGES=(
     python3-docker python3-yaml python3-colorama python3-pytest
     python3-hypothesis python3-venv python3-setuptools python3-pip
     libpython3.11
+    # Debian's docker credential helpers, as many Linux desktops have them: with these on PATH the docker
+    # CLI keeps a first login in pass (or secretservice); the tests pin their configs and check that the
+    # module and docker login agree with them.
+    golang-docker-credential-helpers pass
 )
 DEV_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev"
 PESTER_DIR="$DEV_CACHE/pester/$PESTER_VERSION"

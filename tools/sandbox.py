@@ -38,7 +38,8 @@ Environment given to COMMAND (sb.env holds these; sb.child_env() is os.environ p
 these, without DOCKER_CONTEXT, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH):
 
     DOCKER_HOST                        unix:///tmp/cis-XXXXXXXX/docker.sock
-    DOCKER_CONFIG                      an empty folder of the sandbox (no login saved)
+    DOCKER_CONFIG                      a folder of the sandbox whose config.json holds no login
+                                       and pins logins to config.json (pin_credential_store)
     CONTAINERIMAGE_CACHE_DIR           the backend's cache folder, inside the sandbox
     CONTAINERIMAGE_CONFIG              the settings file, inside the sandbox and missing
                                        (all defaults; never the user's own settings)
@@ -100,6 +101,23 @@ START_TIMEOUT = 30
 DOCKERD_STOP_TIMEOUT = 15
 OTHER_STOP_TIMEOUT = 10
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+# A config.json with no login that says where logins go: into config.json itself. Without it the docker CLI
+# (and the ContainerImage backend, which follows it) puts a first login into the machine's default
+# credential helper, docker-credential-pass or -secretservice when installed (Debian's
+# golang-docker-credential-helpers), which need a gpg key or a desktop session. docker takes any
+# credHelpers entry as such a statement (ConfigFile.ContainsAuth; "credsStore": "" does not count); this one
+# names a registry that does not exist, so its helper is never run.
+PINNED_DOCKER_CONFIG = {'credHelpers': {'no-default-credential-helper.invalid': 'none'}}
+
+
+def pin_credential_store(folder):
+    """Write the pinned config.json (PINNED_DOCKER_CONFIG) into folder, made if need be; returns its path."""
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, 'config.json')
+    write_file(path, json.dumps(PINNED_DOCKER_CONFIG, indent='\t'), mode=0o600)
+    return path
 
 
 class SandboxError(Exception):
@@ -662,7 +680,7 @@ class Sandbox:
         self.mirror_port, self.auth_port, self.down_port = sorted(ports)
 
     def _write_env(self):
-        os.makedirs(self.path('docker-config'))
+        pin_credential_store(self.path('docker-config'))
         self.env = {
             'DOCKER_HOST': f'unix://{self.path("docker.sock")}',
             'DOCKER_CONFIG': self.path('docker-config'),
@@ -817,6 +835,7 @@ class Sandbox:
         """Push private/busybox:1.0 with a login kept in a throwaway DOCKER_CONFIG."""
         name = f'{self.env["CONTAINERIMAGE_TEST_REGISTRY"]}/{PRIVATE_IMAGE}'
         login_config = tempfile.mkdtemp(prefix='login-', dir=self.directory)
+        pin_credential_store(login_config)
         env = dict(self.env, DOCKER_CONFIG=login_config)
         try:
             import_rootfs(env, rootfs, PRIVATE_IMAGE, name,

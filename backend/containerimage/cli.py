@@ -387,7 +387,7 @@ def cmd_rmi(args, term):
         try:
             result = remove.remove_image(context, name=name, force=args.force, no_prune=args.no_prune)
         except Exception as exc:
-            error = errors.translate(exc, name)
+            error = errors.translate(exc, name, context.engine)
             term.error(f"Error: {error.message}")
             status = status or _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)
             continue
@@ -434,10 +434,11 @@ def cmd_prune(args, term):
 def cmd_dsc(args, term):
     """The DSC v3 command resource (dsc.py): the instance as JSON on stdin, JSON lines on stdout; a failure
     is one JSON trace line {"error": message} on stderr, as DSC reads them, and the exit code of its kind."""
+    context = Context(Engine())
     try:
-        lines = dsc.invoke(args.operation, sys.stdin.read(), Context(Engine()))
+        lines = dsc.invoke(args.operation, sys.stdin.read(), context)
     except Exception as exc:
-        error = errors.translate(exc)
+        error = errors.translate(exc, engine=context.engine)
         term.stderr.write(json.dumps({"error": error.message}) + "\n")
         return _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)
     for line in lines:
@@ -573,6 +574,7 @@ def main(argv=None):
         term.error("Cancelled.")
         return ExitStatus.CANCELLED
     except Exception as exc:
-        error = errors.translate(exc)
+        # A lost engine is named as the command resolved it (the same environment, so the same answer).
+        error = errors.translate(exc, engine=Engine().locate() if errors.connection_failure(exc) else None)
         term.error(f"Error: {error.message}")
         return _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)

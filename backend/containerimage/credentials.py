@@ -9,6 +9,12 @@ docker.credentials (dockerpycreds) does that. Without a helper the secret is kep
 base64("user:password") under auths[server].auth. With a helper, auths[server] is kept as an empty
 entry, as the CLI's native store does.
 
+A config.json that names no helper and holds no login at all (no credsStore, no credHelpers, no auths
+entry) gets the platform's default helper when it is installed, as the CLI does (cli/config: DetectDefaultStore
+when the file does not ContainsAuth): on Linux docker-credential-pass when the `pass` program is on PATH,
+else docker-credential-secretservice; osxkeychain on macOS; wincred on Windows. The first login then writes
+`credsStore` with that name, as `docker login` does, so both keep using it.
+
 `server` is the config key: "https://index.docker.io/v1/" for Docker Hub, else the registry's
 host[:port] (what `docker login HOST` writes).
 
@@ -23,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import threading
 
 import docker.auth
@@ -97,11 +104,38 @@ def helper_name(config, key):
     return (helpers.get(key) if isinstance(helpers, dict) else None) or config.get("credsStore") or None
 
 
+def default_store(environ=os.environ):
+    """The helper docker uses for a config.json without any login (see the module's doc), or None."""
+    path = environ.get("PATH")
+    if sys.platform == "win32":
+        name = "wincred"
+    elif sys.platform == "darwin":
+        name = "osxkeychain"
+    else:
+        name = "pass" if shutil.which("pass", path=path) else "secretservice"
+    return name if shutil.which(docker.credentials.PROGRAM_PREFIX + name, path=path) else None
+
+
+def _contains_auth(config):
+    """docker's ConfigFile.ContainsAuth: the file already says where logins go, or holds one."""
+    return bool(config.get("credsStore") or config.get("credHelpers") or config.get("auths"))
+
+
+def store_for(config, key, environ=os.environ):
+    """(helper name or None for config.json, whether it is the default helper that the file does not name
+    yet) for a new login to key."""
+    name = helper_name(config, key)
+    if name is None and not _contains_auth(config):
+        name = default_store(environ)
+        return name, name is not None
+    return name, False
+
+
 def check_store(key, environ=os.environ):
     """Fail now, before any registry is asked, if the login could not be stored: a config.json that is not
     JSON, or a helper that is not installed. Returns where the login will go."""
     config = read_config(config_path(environ))
-    name = helper_name(config, key)
+    name, _ = store_for(config, key, environ)
     if name:
         _helper(name, key)
     return name or FILE_STORE
@@ -112,8 +146,10 @@ def store(key, username, password=None, identity_token=None, environ=os.environ)
     path = config_path(environ)
     with _lock:
         config = read_config(path)
-        name = helper_name(config, key)
+        name, is_default = store_for(config, key, environ)
         auths = config["auths"] = config.get("auths") or {}
+        if is_default:
+            config["credsStore"] = name  # as docker login writes it: every later login and read uses it
         if name:
             # A token is stored under the user name "<token>", as the CLI stores it.
             user, secret = (docker.auth.TOKEN_USERNAME, identity_token) if identity_token else (username, password)
@@ -125,7 +161,7 @@ def store(key, username, password=None, identity_token=None, environ=os.environ)
             entry = {"auth": base64.b64encode(f"{username}:{secret}".encode("utf-8")).decode("ascii")}
             if identity_token:
                 entry["identitytoken"] = identity_token
-        if auths.get(key) != entry:
+        if auths.get(key) != entry or is_default:
             auths[key] = entry
             write_config(path, config)
     return name or FILE_STORE

@@ -18,7 +18,7 @@ from docker.tls import TLSConfig
 
 from . import settings
 from .cache import PlatformCache, cache_dir
-from .errors import EngineUnavailable, root_cause
+from .errors import EngineUnavailable, engine_unavailable
 
 DEFAULT_HOST = "npipe:////./pipe/docker_engine" if sys.platform == "win32" else "unix:///var/run/docker.sock"
 TIMEOUT_SECONDS = 120
@@ -84,7 +84,7 @@ def resolve(environ=os.environ):
     name = _context_name(environ)
     if name and name != "default":
         host, tls = _context_endpoint(name, environ)
-        return host, tls, f"context {name}"
+        return host, tls, f"docker context '{name}'"
     return DEFAULT_HOST, _tls_from_env(environ), "default"
 
 
@@ -134,9 +134,18 @@ class Engine:
                         # in the environment and the home folder at every call (~0.3 ms each).
                         self._client.trust_env = False
                 except docker.errors.DockerException as exc:
-                    raise EngineUnavailable(f"Cannot reach the Docker engine at {host} (from {self.source}): "
-                                            f"{root_cause(exc)}", host) from exc
+                    raise engine_unavailable(exc, host, self) from exc
             return self._client
+
+    def locate(self):
+        """Resolve host and source as client() does, without connecting (for naming the engine in an error);
+        a configuration that cannot be resolved leaves them None. Returns self."""
+        if self.host is None:
+            try:
+                self.host, _, self.source = resolve(self._environ)
+            except (ValueError, docker.errors.TLSParameterError):
+                pass
+        return self
 
     def close(self):
         """Close the connection to the engine (a process backend's exit does it; a hosted one must)."""

@@ -4,10 +4,13 @@ Every error carries a stable `kind` (what the PowerShell module maps to an Error
 message, and the `target` it is about (an image reference, a registry, a container).
 """
 
+import http.client
 import re
+import socket
 
 import docker.errors
 import requests.exceptions
+import urllib3.exceptions
 
 
 class BackendError(Exception):
@@ -109,6 +112,27 @@ _REGISTRY_MESSAGES = [
 ]
 
 
+# How the engine (Go's net/http) words a connection to a registry that failed or broke off, as few words.
+_ENGINE_NETWORK_WORDS = [
+    (re.compile(r"connection refused", re.I), "the connection was refused; nothing listens there"),
+    (re.compile(r"connection reset by peer|broken pipe|\bEOF\b|server closed|unexpected EOF", re.I),
+     "the connection broke off in the middle of the transfer"),
+    (re.compile(r"i/o timeout|timeout exceeded|context deadline exceeded|TLS handshake timeout", re.I),
+     "it did not answer in time"),
+    (re.compile(r"no such host", re.I), "its host name cannot be resolved"),
+    (re.compile(r"network is unreachable", re.I), "its network is unreachable"),
+]
+
+
+def network_words(message):
+    """The engine's text about a registry connection (e.g. 'Put "http://r/v2/x/manifests/1": EOF') as a few
+    words ('the connection broke off ...'); the text itself when it is about something else."""
+    for pattern, words in _ENGINE_NETWORK_WORDS:
+        if pattern.search(message):
+            return words
+    return message
+
+
 def classify_message(message, target=None, default=Internal):
     """The error class for a message from the engine about a registry or a reference."""
     for error_class, pattern in _REGISTRY_MESSAGES:
@@ -117,8 +141,10 @@ def classify_message(message, target=None, default=Internal):
     return default(message, target)
 
 
-def translate(exc, target=None):
-    """Any exception raised while serving a request, as a BackendError."""
+def translate(exc, target=None, engine=None):
+    """Any exception raised while serving a request, as a BackendError. engine (engine.Engine, or anything
+    with its host and source) is the engine the request talked to: a connection that failed or broke off
+    is EngineUnavailable naming its address and where that address came from."""
     if isinstance(exc, BackendError):
         return exc
     if isinstance(exc, docker.errors.APIError):
@@ -133,14 +159,114 @@ def translate(exc, target=None):
         if status == 400:
             return classify_message(message, target, default=InvalidParams)
         return classify_message(message, target)
-    if isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout)):
-        return EngineUnavailable(f"Cannot reach the Docker engine: {root_cause(exc)}", target)
+    if connection_failure(exc) is not None:
+        return engine_unavailable(exc, target, engine)
     if isinstance(exc, docker.errors.DockerException):
-        text = str(exc)
-        if "Error while fetching server API version" in text or "Connection" in text:
-            return EngineUnavailable(f"Cannot reach the Docker engine: {text}", target)
-        return Internal(text, target)
+        return Internal(str(exc), target)
     return Internal(f"{type(exc).__name__}: {exc}", target)
+
+
+# ------------------------------------------------------------------------------ connection failures
+# What the docker SDK, requests, urllib3 and the standard library raise when a connection cannot be made,
+# or breaks off while a request or its streamed answer is under way (the peer died, the socket vanished).
+_WRAPPERS = (
+    requests.exceptions.ConnectionError,      # also ProxyError, SSLError, ConnectTimeout
+    requests.exceptions.Timeout,              # ConnectTimeout, ReadTimeout
+    requests.exceptions.ChunkedEncodingError,  # a chunked answer cut off
+    urllib3.exceptions.ProtocolError,         # "Connection aborted." / "Connection broken: ..."
+    urllib3.exceptions.IncompleteRead,
+    urllib3.exceptions.TimeoutError,          # ReadTimeoutError, ConnectTimeoutError, NewConnectionError
+    urllib3.exceptions.MaxRetryError,
+    urllib3.exceptions.NewConnectionError,
+    http.client.IncompleteRead,
+    http.client.RemoteDisconnected,
+)
+# The standard library's own, which count when raised alone too (a socket read or write that failed).
+_SOCKET_ERRORS = (ConnectionError, TimeoutError, socket.timeout, http.client.IncompleteRead)
+
+
+def connection_failure(exc):
+    """What went wrong with the connection when exc (or one it wraps) says it failed or broke off, as a
+    few words ("the connection was refused", ...); None when exc is about something else. A bare
+    FileNotFoundError or PermissionError is about a file, not a connection: it counts only inside a
+    connection error (a unix socket that is missing or not ours)."""
+    chain = _chain(exc)
+    if isinstance(exc, docker.errors.DockerException) and not isinstance(exc, docker.errors.APIError):
+        # The SDK's "Error while fetching server API version: ..." keeps the requests error as its context.
+        if not any(isinstance(e, _WRAPPERS + _SOCKET_ERRORS) for e in chain[1:]):
+            return "it did not tell its API version" if "fetching server API version" in str(exc) else None
+    elif not isinstance(exc, _WRAPPERS + _SOCKET_ERRORS):
+        return None
+    for inner in chain:  # outermost first: the first that says more than "broken"
+        reason = _socket_reason(inner)
+        if reason:
+            return reason
+    if any(isinstance(e, urllib3.exceptions.NewConnectionError) for e in chain):
+        return "a connection could not be made"
+    if any(isinstance(e, (requests.exceptions.Timeout, urllib3.exceptions.TimeoutError, TimeoutError,
+                          socket.timeout)) for e in chain):
+        return "it did not answer in time"
+    return "the connection broke off before the answer was complete"
+
+
+def _socket_reason(exc):
+    if isinstance(exc, ConnectionRefusedError):
+        return "the connection was refused; nothing listens there"
+    if isinstance(exc, FileNotFoundError):
+        return "its socket does not exist"
+    if isinstance(exc, PermissionError):
+        return "permission to use its socket was denied"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError, ConnectionAbortedError,
+                        http.client.RemoteDisconnected)):
+        return "the connection was closed in the middle of the request"
+    if isinstance(exc, socket.gaierror):
+        return "its host name cannot be resolved"
+    if isinstance(exc, (TimeoutError, socket.timeout, urllib3.exceptions.TimeoutError,
+                        requests.exceptions.Timeout)) and not isinstance(exc, urllib3.exceptions.NewConnectionError):
+        return "it did not answer in time"
+    if isinstance(exc, OSError) and exc.errno is not None and exc.strerror:
+        return exc.strerror[:1].lower() + exc.strerror[1:]
+    return None
+
+
+def _chain(exc):
+    """exc and every exception it wraps (cause, context, exceptions among its args, urllib3's reason),
+    outermost first, each once."""
+    found, todo = [], [exc]
+    while todo:
+        current = todo.pop(0)
+        if current is None or any(current is e for e in found):
+            continue
+        found.append(current)
+        todo.extend(a for a in getattr(current, "args", ()) if isinstance(a, BaseException))
+        todo.append(getattr(current, "reason", None) if isinstance(getattr(current, "reason", None),
+                                                                      BaseException) else None)
+        todo.extend((current.__cause__, current.__context__))
+    return found
+
+
+def describe_engine(engine):
+    """'the Docker engine at HOST (from WHERE)' for an engine.Engine (or anything with host and source)."""
+    host = getattr(engine, "host", None)
+    if not host:
+        return "the Docker engine"
+    source = getattr(engine, "source", None)
+    if not source or source == "default":
+        return f"the Docker engine at {host} (the default: neither DOCKER_HOST, a docker context nor the " \
+               f"Engine setting names another)"
+    return f"the Docker engine at {host} (from {source})"
+
+
+def engine_unavailable(exc, target=None, engine=None):
+    """EngineUnavailable for a connection to the engine that failed or broke off (connection_failure):
+    'Cannot reach' when no connection was made, 'Lost' when one broke off or went quiet."""
+    reason = connection_failure(exc) or root_cause(exc)
+    words = describe_engine(engine)
+    if "refused" in reason or "does not exist" in reason:
+        return EngineUnavailable(f"Cannot reach {words}: {reason}. Is it running?", target)
+    if "denied" in reason or "resolved" in reason or "could not be made" in reason:
+        return EngineUnavailable(f"Cannot reach {words}: {reason}.", target)
+    return EngineUnavailable(f"Lost {words}: {reason}. Is it still running?", target)
 
 
 def _api_message(exc):

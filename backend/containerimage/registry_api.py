@@ -33,7 +33,8 @@ import requests
 import urllib3
 
 from .engine import config_dir
-from .errors import InvalidData, InvalidParams, NotFound, RegistryUnavailable, Unauthorized, root_cause
+from .errors import (InvalidData, InvalidParams, NotFound, RegistryUnavailable, Unauthorized, connection_failure,
+                     root_cause)
 
 TIMEOUT = (5, 30)  # seconds: to connect, and between two reads
 HUB_NAME = "docker.io"
@@ -276,6 +277,11 @@ class RegistryClient:
         return self._decode(self._get(path, scope, what, accept=accept), what)
 
     def _decode(self, response, what):
+        expected = response.headers.get("Content-Length")
+        if expected and expected.isdigit() and len(response.content) < int(expected):
+            # urllib3 1.x hands over a body cut short without an error: the registry went away mid-answer.
+            raise RegistryUnavailable(f"The registry {self.registry.name} broke off its answer for {what} "
+                                      f"({len(response.content)} of {expected} bytes).", self.registry.name)
         try:
             return response.json()
         except ValueError:
@@ -316,12 +322,14 @@ class RegistryClient:
             try:
                 response = self._session.get(url, params=params, headers=headers, timeout=self._timeout,
                                              verify=not (scheme == "https" and is_loopback(self.api_host)))
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+            except Exception as exc:  # noqa: BLE001 - only connection failures are caught, the rest re-raised
+                if connection_failure(exc) is None:
+                    raise
                 last_error = exc
                 continue
             self._remember(scheme)
             return response
-        raise RegistryUnavailable(f"The registry {self.registry.name} cannot be reached: {_reason(last_error)}",
+        raise RegistryUnavailable(f"The registry {self.registry.name} cannot be reached: {_reason(last_error)}.",
                                   self.registry.name) from None
 
     def _schemes(self):
@@ -379,7 +387,9 @@ class RegistryClient:
             else:
                 auth = (credentials["username"], credentials["password"]) if credentials else None
                 reply = self._session.get(realm, params=form, auth=auth, timeout=self._timeout)
-        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+        except Exception as exc:  # noqa: BLE001 - only connection failures are caught, the rest re-raised
+            if connection_failure(exc) is None:
+                raise
             raise RegistryUnavailable(f"The token service of {self.registry.name} ({_origin(realm)}) cannot be "
                                       f"reached: {_reason(exc)}", self.registry.name) from None
         if reply.status_code in (401, 403):
@@ -438,9 +448,7 @@ def _reason(exc):
         return "no answer"
     if isinstance(exc, requests.exceptions.SSLError):
         return f"TLS failed: {root_cause(exc)}"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
-    return root_cause(exc)
+    return connection_failure(exc) or root_cause(exc)
 
 
 def _error_detail(response):

@@ -129,7 +129,8 @@ class Server:
             context.check_cancelled()
             reply = protocol.response(request_id, call())
         except Exception as exc:  # every failure becomes an error response, never a dead thread
-            error = errors.Cancelled("The request was cancelled.") if context.cancelled else errors.translate(exc)
+            error = (errors.Cancelled("The request was cancelled.") if context.cancelled
+                     else errors.translate(exc, engine=context.engine))
             if isinstance(error, errors.Internal):
                 log.error("%s failed", method, exc_info=exc)
             reply = protocol.error_response(request_id, error.to_dict())

@@ -81,7 +81,7 @@ Describe 'Connect-ContainerRegistry' {
         $errors[0].CategoryInfo.Category | Should -Be 'ConnectionError'
         $errors[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.RegistryUnavailable,Connect-ContainerRegistry'
         $errors[0].Exception.Message | Should -BeLike "The registry $down cannot be reached*"
-        $configFile | Should -Not -Exist
+        Test-NoLoginStored $configFile | Should -BeTrue
     }
 
     It 'gives InvalidArgument for a registry name that is not a host' {
@@ -159,7 +159,7 @@ Describe 'Connect-ContainerRegistry' {
 
     It 'does nothing with -WhatIf' {
         Connect-ContainerRegistry $registry -Credential $credential -WhatIf | Should -BeNullOrEmpty
-        $configFile | Should -Not -Exist
+        Test-NoLoginStored $configFile | Should -BeTrue
     }
 
     It 'takes the registry from the pipeline, by value and by property name' {
@@ -172,5 +172,71 @@ Describe 'Connect-ContainerRegistry' {
         @($help.Examples.Example).Count | Should -BeGreaterThan 1
         $help.Parameters.Parameter.Name | Should -Contain 'Credential'
         $help.Parameters.Parameter.Name | Should -Contain 'Registry'
+    }
+}
+
+Describe 'Connect-ContainerRegistry and docker login where a default credential helper is installed' {
+    # Debian's golang-docker-credential-helpers puts docker-credential-pass and -secretservice on PATH; with
+    # a config.json that holds no login, docker login then keeps a first login in one of them (pass when the
+    # pass program is on PATH, else secretservice) and writes credsStore. Here tools/credential_helper.py
+    # stands in under both names, in front of PATH, so the helper docker picks works on any machine.
+    BeforeAll {
+        $null = Install-CredentialHelper $helpers pass
+        $null = Install-CredentialHelper $helpers secretservice
+        $default = if (Get-Command pass -CommandType Application -ErrorAction Ignore) { 'pass' } else { 'secretservice' }
+    }
+
+    BeforeEach {
+        $configFile = Use-NewDockerConfig
+        Remove-Item $configFile   # no pin: the default applies
+        Get-ChildItem $helpers -Filter 'docker-credential-*.json' | Remove-Item
+    }
+
+    AfterAll {
+        Get-ChildItem $helpers -Filter 'docker-credential-*' | Remove-Item
+    }
+
+    It 'keeps the login where docker login keeps it: the default helper, named as credsStore' {
+        $password | & docker login --username $env:CONTAINERIMAGE_TEST_USER --password-stdin $registry 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        $theirs = Get-Content -Raw $configFile
+        $theirsSecret = (Get-HelperSecret $default)[$registry]
+
+        $configFile = Use-NewDockerConfig
+        Remove-Item $configFile
+        Get-ChildItem $helpers -Filter 'docker-credential-*.json' | Remove-Item
+        $login = Connect-ContainerRegistry $registry -Credential $credential
+        $login.Store | Should -Be $default
+        (Get-HelperSecret $default)[$registry].Secret | Should -Be $password
+        (Get-HelperSecret $default)[$registry].Username | Should -Be $theirsSecret.Username
+        $theirsSecret.Secret | Should -Be $password
+        # The same config.json, to the byte: docker's layout, credsStore and an empty entry.
+        Get-Content -Raw $configFile | Should -BeExactly $theirs
+        (Get-DockerConfig).credsStore | Should -Be $default
+    }
+
+    It 'installs with the login docker login kept in the default helper' {
+        $password | & docker login --username $env:CONTAINERIMAGE_TEST_USER --password-stdin $registry 2>&1 | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        (Get-DockerConfig).credsStore | Should -Be $default
+        Remove-TestImage $private
+        (Install-ContainerImage -Name $private).Tag | Should -Be '1.0'
+        Remove-TestImage $private
+    }
+
+    It 'logs in so that docker pulls with the login it kept in the default helper' {
+        (Connect-ContainerRegistry $registry -Credential $credential).Store | Should -Be $default
+        Get-Content -Raw $configFile | Should -Not -BeLike "*$password*"
+        Remove-TestImage $private
+        Invoke-Docker pull $private | Out-Null
+        Remove-TestImage $private
+    }
+
+    It 'follows a config that already says where logins go, as docker does: config.json' {
+        Copy-Item $PinnedDockerConfig $configFile
+        $password | & docker login --username $env:CONTAINERIMAGE_TEST_USER --password-stdin $registry 2>&1 | Out-Null
+        (Get-DockerConfig).auths[$registry].auth | Should -Not -BeNullOrEmpty
+        (Connect-ContainerRegistry $registry -Credential $credential).Store | Should -Be 'config.json'
+        (Get-HelperSecret $default).Count | Should -Be 0
     }
 }

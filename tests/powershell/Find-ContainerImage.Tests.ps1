@@ -97,7 +97,7 @@ Describe 'Find-ContainerImage with a registry that needs a login' {
 
     It 'searches with the login docker login stored, and installs what it found' {
         $saved = $env:DOCKER_CONFIG
-        $env:DOCKER_CONFIG = (New-Item -ItemType Directory (Join-Path $TestDrive 'docker-config')).FullName
+        $null = Use-NewDockerConfig
         try {
             $env:CONTAINERIMAGE_TEST_PASSWORD | & docker login --username $env:CONTAINERIMAGE_TEST_USER --password-stdin $registry 2>&1 | Out-Null
             $LASTEXITCODE | Should -Be 0
@@ -126,7 +126,7 @@ Describe 'Find-ContainerImage errors' {
         $problems[0].CategoryInfo.Category | Should -Be 'ConnectionError'
         $problems[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.RegistryUnavailable,Find-ContainerImage'
         $problems[0].TargetObject | Should -Be $down
-        $problems[0].Exception.Message | Should -Be "The registry $down cannot be reached: Connection refused"
+        $problems[0].Exception.Message | Should -Be "The registry $down cannot be reached: the connection was refused; nothing listens there."
     }
 
     It 'says ConnectionError, naming Docker Hub, when Docker Hub cannot be reached' {

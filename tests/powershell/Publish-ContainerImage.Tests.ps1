@@ -61,7 +61,7 @@ Describe 'Publish-ContainerImage' {
     It 'publishes with -Credential for this push only, storing nothing' {
         $name = Add-TestTag (New-TestName)
         (Publish-ContainerImage -Name $name -Credential $credential).Name | Should -Be $name
-        Join-Path $env:DOCKER_CONFIG 'config.json' | Should -Not -Exist
+        Test-NoLoginStored (Join-Path $env:DOCKER_CONFIG 'config.json') | Should -BeTrue
     }
 
     It 'publishes images piped from Get-ContainerImage, by their Repository and Tag' {

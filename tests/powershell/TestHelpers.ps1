@@ -58,11 +58,24 @@ function New-TestCredential {
     [pscredential]::new($UserName, (ConvertTo-SecureString $Password -AsPlainText -Force))
 }
 
+# The sandbox's config.json (tools/sandbox.py pin_credential_store): no login, and logins pinned to
+# config.json itself, so that neither docker login nor the module puts one into the machine's default
+# credential helper (docker-credential-pass or -secretservice, when installed).
+$script:PinnedDockerConfig = Join-Path $env:CONTAINERIMAGE_SANDBOX 'docker-config/config.json'
+
 function Use-NewDockerConfig {
-    # Points DOCKER_CONFIG at a new empty folder under $TestDrive (the backend restarts for it, with the
-    # PATH of this moment); returns the path of its config.json, which does not exist yet.
+    # Points DOCKER_CONFIG at a new folder under $TestDrive holding a copy of the pinned config.json (the
+    # backend restarts for it, with the PATH of this moment); returns the path of that config.json.
     $env:DOCKER_CONFIG = (New-Item -ItemType Directory (Join-Path $TestDrive ([guid]::NewGuid()))).FullName
-    Join-Path $env:DOCKER_CONFIG 'config.json'
+    $path = Join-Path $env:DOCKER_CONFIG 'config.json'
+    Copy-Item $script:PinnedDockerConfig $path
+    $path
+}
+
+function Test-NoLoginStored {
+    # Whether the config.json at Path is still the pinned one, byte for byte (nothing was stored in it).
+    param([Parameter(Mandatory)] [string] $Path)
+    (Test-Path $Path) -and ([System.IO.File]::ReadAllText($Path) -ceq [System.IO.File]::ReadAllText($script:PinnedDockerConfig))
 }
 
 function Get-DockerConfig {

@@ -10,7 +10,7 @@ BeforeAll {
     $published = "$registry/username/containername"
     # A login of our own, so this file leaves the sandbox's docker config as it found it.
     $savedConfig = $env:DOCKER_CONFIG
-    $env:DOCKER_CONFIG = (New-Item -ItemType Directory (Join-Path $TestDrive 'docker-config')).FullName
+    $null = Use-NewDockerConfig
 }
 
 AfterAll {

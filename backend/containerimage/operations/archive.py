@@ -118,7 +118,7 @@ def stream_archive(ctx, api, targets, out, label):
                              current=written, total=None)
     except Exception as exc:
         ctx.check_cancelled()  # a read broken by our own cancel is a cancellation, not a failure
-        raise translate(exc, ", ".join(targets)) from exc
+        raise translate(exc, ", ".join(targets), ctx.engine) from exc
     ctx.check_cancelled()  # a stream cut short by a cancel may end without an error: still not complete
     return written
 
@@ -228,13 +228,13 @@ def load_stream(ctx, api, body, source):
     except docker.errors.APIError as exc:
         ctx.check_cancelled()
         if exc.status_code in (400, 500):
-            raise _not_an_archive(source, translate(exc).message) from exc
-        raise translate(exc, source) from exc
+            raise _not_an_archive(source, translate(exc, engine=ctx.engine).message) from exc
+        raise translate(exc, source, ctx.engine) from exc
     except BackendError:
         raise
     except Exception as exc:
         ctx.check_cancelled()  # a send or read broken by our own cancel
-        raise translate(exc, source) from exc
+        raise translate(exc, source, ctx.engine) from exc
 
 
 def _follow_load(ctx, api, response, source):

@@ -42,7 +42,7 @@ def commit_container(ctx, container: str, name: Optional[str] = None, tag: Optio
     except docker.errors.NotFound as exc:
         raise NotFound(f"No container '{container}' on this engine.", container) from exc
     except docker.errors.APIError as exc:
-        raise _commit_error(translate(exc, container), changes) from exc
+        raise _commit_error(translate(exc, container, ctx.engine), changes) from exc
 
     rows = list_images(ctx, id=[image_id])["images"]
     if ref:
@@ -75,7 +75,7 @@ def tag_image(ctx, name: str, target: str):
     except docker.errors.NotFound as exc:
         raise NotFound(f"No image '{name}' on this engine.", name) from exc
     except docker.errors.APIError as exc:
-        raise translate(exc, name) from exc
+        raise translate(exc, name, ctx.engine) from exc
     return {"images": list_images(ctx, name=[f"{ref.repository}:{ref.tag}"])["images"]}
 
 

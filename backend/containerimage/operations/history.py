@@ -20,7 +20,7 @@ def image_history(ctx, name: str):
     except docker.errors.NotFound as exc:
         raise NotFound(f"No image '{name}' on this engine.", name) from exc
     except docker.errors.APIError as exc:
-        raise translate(exc, name) from exc
+        raise translate(exc, name, ctx.engine) from exc
     return {"history": [_row(entry) for entry in entries]}
 
 

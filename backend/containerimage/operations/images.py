@@ -343,7 +343,7 @@ def pull_image(ctx, name: str, tag: Optional[str] = None, all_tags: bool = False
         response = stream.post(ctx, api, api._url("/images/create"), params, stream.auth_header(api, ref, auth))
         digest, status = _follow_pull(ctx, api, response, target)
     except Exception as exc:
-        raise stream.frame_error(translate(exc, target), ref, target, _PULL_MESSAGES) from exc
+        raise stream.frame_error(translate(exc, target, ctx.engine), ref, target, _PULL_MESSAGES) from exc
     ctx.check_cancelled()
     return {"images": _pulled_rows(ctx, ref, tag, all_tags), "digest": digest, "status": status, "notes": notes}
 

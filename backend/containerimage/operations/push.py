@@ -54,7 +54,7 @@ def push_image(ctx, name: str, tag: Optional[str] = None, all_tags: bool = False
                                {"tag": "" if all_tags else tag or reference.DEFAULT_TAG}, headers)
         stream.follow(ctx, api, response, target, note)
     except Exception as exc:
-        raise stream.frame_error(translate(exc, target), ref, target, _PUSH_MESSAGES) from exc
+        raise stream.frame_error(translate(exc, target, ctx.engine), ref, target, _PUSH_MESSAGES) from exc
     ctx.check_cancelled()
     sizes = {row["Tag"]: row["Size"] for row in local}
     return {"pushed": [{"Name": ref.repository, "Tag": aux.get("Tag"), "Digest": aux["Digest"],

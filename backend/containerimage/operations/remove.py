@@ -48,7 +48,7 @@ def remove_image(ctx, name: Optional[str] = None, id: Optional[str] = None, tag:
     try:
         records = api.remove_image(target, force=force, noprune=no_prune)
     except docker.errors.APIError as exc:
-        raise _refused(translate(exc, shown), shown, config) from exc
+        raise _refused(translate(exc, shown, ctx.engine), shown, config) from exc
     return _result(shown, config, records, sizes)
 
 
@@ -197,7 +197,7 @@ def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = T
         try:
             planned = _plan_listed(state, _item_params(item))
         except Exception as exc:  # one image that fails does not stop the others
-            answers[index] = {"error": translate(exc, shown).to_dict()}
+            answers[index] = {"error": translate(exc, shown, ctx.engine).to_dict()}
             if stop_on_error:
                 break
             continue
@@ -213,7 +213,7 @@ def remove_images(ctx, items: List[dict], dry_run: bool = False, sizes: bool = T
             try:
                 answers[index] = {"result": _remove_planned(state.api, planned, sizes)}
             except Exception as exc:
-                answers[index] = {"error": translate(exc, planned["shown"]).to_dict()}
+                answers[index] = {"error": translate(exc, planned["shown"], ctx.engine).to_dict()}
                 if stop_on_error:
                     return
 
@@ -433,7 +433,7 @@ def prune_images(ctx, unused: bool = False, label: Optional[List[str]] = None, d
         try:
             results.append(_prune_one(api, item))
         except Exception as exc:  # one image that fails does not stop the others
-            error = translate(exc, item["Image"])
+            error = translate(exc, item["Image"], ctx.engine)
             if isinstance(exc, docker.errors.APIError):
                 error = _refused(error, item["Image"], {"Id": item["FullId"]})
             problems.append(error.to_dict())

@@ -66,7 +66,7 @@ def search(ctx, term: Optional[str] = None, registry: Optional[List[str]] = None
             raise
         except Exception as exc:  # one registry's failure does not stop the others
             ctx.check_cancelled()
-            problems.append(translate(exc, text).to_dict())
+            problems.append(translate(exc, text, ctx.engine).to_dict())
     return {"results": results, "errors": problems, "warnings": warnings}
 
 

@@ -10,7 +10,7 @@ import time
 import docker.auth
 
 from .. import credentials
-from ..errors import classify_message
+from ..errors import classify_message, network_words
 
 PROGRESS_INTERVAL = 0.1  # seconds between two progress notifications of one layer with the same status
 _LAYER_ID = re.compile(r"[0-9a-f]{12}\Z")  # the engine's short layer ids; other ids are tags or "WARNING"
@@ -67,7 +67,8 @@ def frame_error(error, ref, target, templates):
     if template is None:
         return error
     registry = "Docker Hub" if ref.domain is None else ref.domain
-    return type(error)(template.format(target=target, registry=registry, message=error.message.rstrip(".")),
+    message = network_words(error.message) if error.kind == "RegistryUnavailable" else error.message
+    return type(error)(template.format(target=target, registry=registry, message=message.rstrip(".")),
                        target, registry=ref.registry)
 
 

@@ -247,7 +247,7 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
         try:
             outcome = state.apply(ctx, item.want, change["_"]["before"])
         except Exception as exc:
-            problems.append(translate(exc, item.want.reference).to_dict())
+            problems.append(translate(exc, item.want.reference, ctx.engine).to_dict())
             continue
         change["NewId"] = images.short_id(outcome["NewId"])
         change["Digest"] = outcome["State"]["Digest"]
@@ -260,7 +260,7 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
             try:
                 _remove(api, change)
             except Exception as exc:
-                problems.append(translate(exc, change["Name"] or change["OldId"]).to_dict())
+                problems.append(translate(exc, change["Name"] or change["OldId"], ctx.engine).to_dict())
                 continue
             done.append(change)
         done += [c for c in pruned if c["Action"] == "Keep"]

@@ -21,7 +21,7 @@ def handshake(ctx):
                       kernelVersion=version.get("KernelVersion"),
                       architecture=version.get("Arch"), version=version.get("Version"))
     except Exception as exc:
-        error = translate(exc)
+        error = translate(exc, engine=ctx.engine)
         engine.update(host=ctx.engine.host, error=error.to_dict())
     return {
         "protocolVersion": PROTOCOL_VERSION,

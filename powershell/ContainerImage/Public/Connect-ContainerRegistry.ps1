@@ -7,8 +7,11 @@ function Connect-ContainerRegistry {
     Connect-ContainerRegistry checks the credentials with the registry, through the Docker engine exactly
     as docker login does, and only then stores them where the docker CLI keeps its logins: config.json in
     $env:DOCKER_CONFIG (default ~/.docker), or the credential helper that file names (credsStore, or
-    credHelpers for this registry). So docker and this module share logins both ways: a login made here
-    is used by docker pull and docker push, and one made with docker login is used here.
+    credHelpers for this registry). A config.json that holds no login yet gets the platform's default helper
+    when it is installed, as with docker login (on Linux docker-credential-pass when pass is installed, else
+    docker-credential-secretservice), and names it as credsStore. So docker and this module share logins
+    both ways: a login made here is used by docker pull and docker push, and one made with docker login is
+    used here.
 
     A wrong user name or password is an AuthenticationError and changes nothing on disk; a registry that
     cannot be reached is a ConnectionError naming it. The password is sent to the backend inside the

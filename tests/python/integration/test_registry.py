@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import threading
@@ -18,7 +19,7 @@ import urllib.request
 import pytest
 
 import credential_helper
-from sandbox import registry_config
+from sandbox import PINNED_DOCKER_CONFIG, pin_credential_store, registry_config
 
 from .conftest import Backend, error, result
 
@@ -32,7 +33,7 @@ class Client:
 
     def __init__(self, sandbox_env, tmp_path):
         self.config_dir = tmp_path / "docker-config"
-        self.config_dir.mkdir(parents=True)
+        pin_credential_store(str(self.config_dir))  # no login, and none into the machine's default helper
         self.bin = tmp_path / "bin"
         self.bin.mkdir()
         self.env = dict(sandbox_env, DOCKER_CONFIG=str(self.config_dir),
@@ -124,7 +125,7 @@ def test_a_wrong_password_is_unauthorized_and_config_json_stays_byte_identical(c
 
 
 def test_a_login_is_stored_as_docker_login_stores_it_and_docker_uses_it(client, sandbox_env, tmp_path):
-    client.write_config({"psFormat": "table {{.ID}}", "auths": {}, "x-custom": [1, 2]})
+    client.write_config({"psFormat": "table {{.ID}}", "auths": {}, "x-custom": [1, 2], **PINNED_DOCKER_CONFIG})
     backend = client.backend()
     login = result(backend.call("registry.login", {"registry": client.registry, "username": client.user,
                                                    "password": client.password}))
@@ -159,6 +160,73 @@ def test_docker_login_is_used_by_the_backend_and_the_backend_logout_by_docker(cl
     assert denied.returncode != 0
 
 
+# ------------------------------------------------------------ Debian's default helper: pass, for real
+
+@pytest.fixture
+def pass_store(client, tmp_path):
+    """Debian's docker-credential-pass over a pass store and gpg key of this test's own (GNUPGHOME and
+    PASSWORD_STORE_DIR in client.env, so docker, the helper and the backend all use them), in a client whose
+    config.json holds no login: docker picks pass as its default helper. tools/bootstrap.sh installs
+    golang-docker-credential-helpers and pass."""
+    missing = [program for program in ("docker-credential-pass", "pass", "gpg", "gpgconf")
+               if not shutil.which(program, path=client.env["PATH"])]
+    if missing:
+        pytest.skip(f"not installed: {', '.join(missing)} (tools/bootstrap.sh installs them)")
+    gnupg = tmp_path / "gnupg"
+    gnupg.mkdir(mode=0o700)
+    client.env.update(GNUPGHOME=str(gnupg), PASSWORD_STORE_DIR=str(tmp_path / "pass-store"))
+    try:
+        subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+                        "containerimage-test@example.org", "default", "default", "never"], env=client.env,
+                       check=True, capture_output=True, timeout=120)
+        subprocess.run(["pass", "init", "containerimage-test@example.org"], env=client.env, check=True,
+                       capture_output=True, timeout=60)
+        client.config_path.unlink()  # no pin: docker's default helper applies
+        yield client
+    finally:
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=client.env, capture_output=True, timeout=60)
+
+
+def pass_secret(client):
+    """What docker-credential-pass holds for the client's registry (Username, Secret), or None."""
+    found = subprocess.run(["docker-credential-pass", "get"], input=client.registry.encode(), env=client.env,
+                           capture_output=True, timeout=60)
+    secret = json.loads(found.stdout) if found.returncode == 0 else {}
+    return secret if secret.get("Secret") else None  # after an erase, 0.6's helper answers with an empty one
+
+
+def test_with_debians_pass_helper_docker_login_and_the_backend_agree(pass_store, sandbox_env, tmp_path):
+    client = pass_store
+    name = f"{client.registry}/private/busybox:1.0"
+    # docker login keeps the login in pass and says so in config.json; the backend pulls with it.
+    client.docker_login()
+    theirs = client.config()
+    assert theirs == {"auths": {client.registry: {}}, "credsStore": "pass"}
+    assert pass_secret(client)["Secret"] == client.password
+    client.docker("rmi", "-f", name, check=False)
+    try:
+        pulled = result(client.backend().call("image.pull", {"name": name}))
+        assert [row["Tag"] for row in pulled["images"]] == ["1.0"]
+    finally:
+        client.docker("rmi", "-f", name, check=False)
+
+    # The backend's login in a config of its own goes to the same place, written the same way; docker pulls
+    # with it.
+    client.docker("logout", client.registry)
+    assert pass_secret(client) is None
+    client.config_path.unlink()
+    login = result(client.backend().call("registry.login", {"registry": client.registry, "username": client.user,
+                                                            "password": client.password}))
+    assert login["Store"] == "pass"
+    assert client.config() == theirs
+    assert client.config_path.read_text(encoding="utf-8") == json.dumps(theirs, indent="\t")
+    assert pass_secret(client)["Secret"] == client.password
+    try:
+        client.docker("pull", name)
+    finally:
+        client.docker("rmi", "-f", name, check=False)
+
+
 def test_docker_logout_removes_a_login_the_backend_made(client):
     backend = client.backend()
     result(backend.call("registry.login", {"registry": client.registry, "username": client.user,
@@ -174,7 +242,7 @@ def test_a_registry_that_is_down_is_registry_unavailable_naming_it(client, sandb
     failure = error(client.backend().call("registry.login", {"registry": down, "username": "u", "password": "p"}))
     assert failure["data"]["kind"] == "RegistryUnavailable"
     assert failure["message"].startswith(f"The registry {down} cannot be reached")
-    assert not client.config_path.exists()
+    assert client.config() == PINNED_DOCKER_CONFIG
 
 
 def test_logout_of_a_registry_not_logged_in_is_not_found_and_changes_nothing(client):
@@ -331,7 +399,7 @@ def test_push_with_credentials_reports_layer_progress_and_the_registry_digest(cl
     assert progress and all(len(p["id"]) == 12 for p in progress)
     final = progress[-1]["status"]  # a layer another repository of the registry has is mounted, not sent
     assert final in ("Pushed", "Layer already exists") or final.startswith("Mounted from "), final
-    assert not client.config_path.exists()  # credentials for one call are not stored
+    assert client.config() == PINNED_DOCKER_CONFIG  # credentials for one call are not stored
 
 
 def test_push_all_tags(client, local_image):

@@ -12,6 +12,8 @@ import urllib.request
 
 import pytest
 
+from sandbox import pin_credential_store
+
 from .conftest import BACKEND, Backend, result
 
 pytestmark = pytest.mark.engine
@@ -114,7 +116,8 @@ def test_bad_registries_each_say_what_is_wrong(backend, sandbox_env):
     assert [row["Name"] for row in found["results"]] == [f"{mirror}/microsoft/nanoserver"]
     problems = {e["data"]["target"]: e for e in found["errors"]}
     assert [e["data"]["kind"] for e in found["errors"]] == ["RegistryUnavailable", "Unauthorized", "InvalidParams"]
-    assert problems[down]["message"] == f"The registry {down} cannot be reached: Connection refused"
+    assert problems[down]["message"] == (f"The registry {down} cannot be reached: the connection was refused; "
+                                         "nothing listens there.")
     assert f"Connect-ContainerRegistry -Registry {protected} (or docker login {protected})" in \
         problems[protected]["message"]
     assert "'bad registry' is not a registry" in problems["bad registry"]["message"]
@@ -133,7 +136,7 @@ def test_docker_hub_unreachable_is_a_clear_registry_unavailable(backend):
 def test_the_auth_registry_with_the_login_docker_login_stored(sandbox_env, tmp_path):
     protected = sandbox_env["CONTAINERIMAGE_TEST_REGISTRY"]
     config = tmp_path / "docker-config"
-    config.mkdir()
+    pin_credential_store(str(config))  # docker login keeps the login in config.json, whatever helpers are here
     env = dict(sandbox_env, DOCKER_CONFIG=str(config))
     run_docker(env, "login", "--username", env["CONTAINERIMAGE_TEST_USER"], "--password-stdin", protected,
                input=env["CONTAINERIMAGE_TEST_PASSWORD"].encode())

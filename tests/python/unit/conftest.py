@@ -38,3 +38,14 @@ def no_registry(monkeypatch):
     original = compatibility.read_remote
     monkeypatch.setattr(compatibility, "read_remote", unreachable)
     return original
+
+
+@pytest.fixture(autouse=True)
+def no_default_credential_store(monkeypatch):
+    """The machine's credential helpers (Debian's docker-credential-pass, -secretservice) do not decide where
+    a unit test's login goes: there is no default helper. Tests of the default take the real
+    credentials.default_store (this returns it) and give it a PATH of their own."""
+    from containerimage import credentials
+    original = credentials.default_store
+    monkeypatch.setattr(credentials, "default_store", lambda environ=None: None)
+    return original

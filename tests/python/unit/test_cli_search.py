@@ -97,7 +97,7 @@ def test_a_registry_that_is_down_is_exit_6_and_the_others_are_still_shown(regist
     assert cli.main(["search", "zeta", "-r", down, "-r", registry.address]) == cli.ExitStatus.REGISTRY_UNAVAILABLE
     out, err = capsys.readouterr()
     assert out.splitlines()[1].split()[0] == f"{registry.address}/zeta"
-    assert err == f"Error: The registry {down} cannot be reached: Connection refused\n"
+    assert err == f"Error: The registry {down} cannot be reached: the connection was refused; nothing listens there.\n"
 
 
 def test_hub_unreachable_is_exit_6_with_a_clear_message(hub, capsys):

@@ -302,3 +302,71 @@ def test_a_failing_helper_is_reported_by_name_without_the_secret(config_dir, hel
     assert "docker-credential-broken" in caught.value.message and "keychain is locked" in caught.value.message
     assert PASSWORD not in json.dumps(caught.value.to_dict(), ensure_ascii=False)
     assert read(config_dir) == {"credsStore": "broken"}
+
+
+# ------------------------------------------------------------------------- docker's default helper
+
+def programs(folder, *names):
+    """A folder holding executables with these names (what PATH lookups find), as a PATH."""
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        path = folder / name
+        path.write_text("#!/bin/sh\nexit 1\n")
+        path.chmod(0o755)
+    return {"PATH": str(folder)}
+
+
+@pytest.mark.parametrize("installed, default", [
+    ((), None),                                                                  # no helper: config.json
+    (("docker-credential-secretservice",), "secretservice"),
+    (("pass", "docker-credential-pass", "docker-credential-secretservice"), "pass"),
+    (("pass", "docker-credential-secretservice"), None),  # pass is preferred, and its helper is missing
+    (("docker-credential-pass",), None),                  # without the pass program, secretservice is it
+])
+def test_the_default_helper_is_the_one_docker_picks_on_linux(no_default_credential_store, tmp_path, installed,
+                                                              default, monkeypatch):
+    monkeypatch.setattr(credentials.sys, "platform", "linux")
+    assert no_default_credential_store(programs(tmp_path / "bin", *installed)) == default
+
+
+@pytest.fixture
+def default_helpers(no_default_credential_store, helpers, monkeypatch):
+    """The real default-helper rule, with the test helper installed under both Linux default names in front
+    of PATH: whichever docker picks on this machine (pass when the pass program is here), it is ours.
+    Returns the name docker picks."""
+    monkeypatch.setattr(credentials, "default_store", no_default_credential_store)
+    monkeypatch.setattr(credentials.sys, "platform", "linux")
+    helpers.install("pass")
+    helpers.install("secretservice")
+    return credentials.default_store()
+
+
+def test_a_first_login_goes_to_the_default_helper_and_names_it_as_docker_login_does(config_dir, helpers,
+                                                                                     default_helpers):
+    assert default_helpers in ("pass", "secretservice")
+    assert credentials.check_store("127.0.0.1:5000") == default_helpers
+    assert credentials.store("127.0.0.1:5000", "me", PASSWORD) == default_helpers
+    assert read(config_dir) == {"auths": {"127.0.0.1:5000": {}}, "credsStore": default_helpers}
+    assert helpers.secrets(default_helpers) == {"127.0.0.1:5000": {"Username": "me", "Secret": PASSWORD}}
+    found = sdk_login(config_dir, "127.0.0.1:5000")  # pulls and pushes find it there
+    assert (found["Username"], found["Password"]) == ("me", PASSWORD)
+
+
+@pytest.mark.parametrize("config", [
+    {"auths": {"other.example.com": {}}},                 # a login (even an empty entry) is there
+    {"credHelpers": {"other.example.com": "elsewhere"}},  # helpers are named, for other registries
+])
+def test_a_config_that_already_says_where_logins_go_gets_no_default_helper(config_dir, helpers, default_helpers,
+                                                                           config):
+    write(config_dir, config)
+    assert credentials.store("127.0.0.1:5000", "me", PASSWORD) == "config.json"
+    assert "credsStore" not in read(config_dir)
+    assert helpers.secrets(default_helpers) == {}
+
+
+@pytest.mark.parametrize("config", [{}, {"auths": {}}, {"auths": {}, "credsStore": ""}, {"psFormat": "x"}])
+def test_an_empty_or_loginless_config_gets_the_default_helper(config_dir, helpers, default_helpers, config):
+    # docker treats "credsStore": "" as not set, and an empty auths as no login.
+    write(config_dir, config)
+    assert credentials.store("127.0.0.1:5000", "me", PASSWORD) == default_helpers
+    assert read(config_dir)["credsStore"] == default_helpers

@@ -55,7 +55,7 @@ def test_docker_host_wins_over_contexts(tmp_path):
 def test_docker_context_is_read_from_its_meta_json(tmp_path):
     write_context(tmp_path, "remote", "tcp://10.0.0.1:2375")
     host, tls, source = engine.resolve({"DOCKER_CONTEXT": "remote", "DOCKER_CONFIG": str(tmp_path)})
-    assert (host, tls, source) == ("tcp://10.0.0.1:2375", None, "context remote")
+    assert (host, tls, source) == ("tcp://10.0.0.1:2375", None, "docker context 'remote'")
 
 
 def test_docker_context_wins_over_current_context(tmp_path):
@@ -69,7 +69,7 @@ def test_current_context_from_config_json(tmp_path):
     write_context(tmp_path, "desktop-linux", "unix:///home/me/.docker/desktop/docker.sock")
     write_config(tmp_path, currentContext="desktop-linux", auths={})
     assert engine.resolve({"DOCKER_CONFIG": str(tmp_path)}) == (
-        "unix:///home/me/.docker/desktop/docker.sock", None, "context desktop-linux")
+        "unix:///home/me/.docker/desktop/docker.sock", None, "docker context 'desktop-linux'")
 
 
 def test_config_dir_defaults_to_dot_docker_in_home(tmp_path, monkeypatch):
@@ -171,7 +171,7 @@ def test_engine_with_an_unreachable_host_raises_engine_unavailable_naming_it():
     error = caught.value
     assert MISSING_SOCKET in error.message
     assert "DOCKER_HOST" in error.message
-    assert "No such file or directory" in error.message
+    assert "its socket does not exist" in error.message
     assert error.target == MISSING_SOCKET
     assert (eng.host, eng.source) == (MISSING_SOCKET, "DOCKER_HOST")
 

@@ -380,7 +380,8 @@ def test_several_registries_in_order_and_one_that_fails_does_not_stop_the_others
     result = find(registry=[first.address, down, second.address, first.address])
     assert names(result) == [f"{first.address}/b", f"{second.address}/a"]  # each once
     assert kinds(result) == [("RegistryUnavailable", down)]
-    assert result["errors"][0]["message"] == f"The registry {down} cannot be reached: Connection refused"
+    assert result["errors"][0]["message"] == (f"The registry {down} cannot be reached: the connection was refused; "
+                                              "nothing listens there.")
     assert len(first.catalog_requests()) == 1
 
 
