@@ -169,6 +169,17 @@ Describe 'Ctrl+C in a terminal' {
         }
     }
 
+    It 'closing the terminal in the middle of Install-ContainerImage stops the download, as for docker pull' {
+        $name = "$($registry.Address)/$(New-FreshImage -Prefix fresh/terminal -Layers 1)"
+        $terminal = Start-ModuleTerminal
+        Send-TerminalLine $terminal "Install-ContainerImage -Name '$name'"
+        Wait-Condition { (Get-StalledDownload $registry) -ge 1 } 90 | Should -BeTrue
+        Stop-Terminal $terminal   # tmux hangs up: pwsh ends, and so the backend's stdin
+        Wait-Condition { (Get-StalledDownload $registry) -eq 0 } 30 | Should -BeTrue -Because 'the engine hangs up its download'
+        Wait-Condition { -not (Get-Process -Id $terminal.Backend -ErrorAction Ignore) } 30 | Should -BeTrue -Because 'the backend ends'
+        Assert-NoImage $name
+    }
+
     It 'containerimage pull, run by a person in a terminal, exits 130 and its download stops' {
         $name = "$($registry.Address)/$(New-FreshImage -Prefix fresh/terminal -Layers 1)"
         $backend = (Resolve-Path (Join-Path $PSScriptRoot '../../backend')).ProviderPath

@@ -11,7 +11,7 @@ import sys
 # First, before anything slow: a session of its own. A terminal's Ctrl+C signals its whole foreground
 # process group, and this process would be in PowerShell's; the module cancels the backend's work itself
 # ($/cancelRequest) and ends it by closing its stdin, so the terminal's signals must not reach it.
-if hasattr(os, "setsid"):  # not on Windows, where a child started without a window gets no Ctrl+C
+if hasattr(os, "setsid"):  # not on Windows (no sessions; the module starts it there without a window)
     try:
         os.setsid()
     except OSError:  # already a process group leader: started so by whoever started it
@@ -24,4 +24,7 @@ sys.path.extend(sys.argv[1:])
 
 from containerimage.cli import main  # noqa: E402
 
-sys.exit(main(["serve"]))
+# The module closes stdin when it no longer waits for answers (it is removed, or its PowerShell ended, as
+# when its terminal closed): what still runs is then cancelled, as the engine stops the pull of a docker
+# CLI that is gone.
+sys.exit(main(["serve", "--cancel-at-end"]))

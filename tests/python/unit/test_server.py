@@ -658,3 +658,24 @@ def test_an_interrupted_serve_cancels_every_request_then_raises():
     for request_id, answer in answers.items():
         assert_error(answer, request_id, -32800, "Cancelled")
     assert cancelled == [True, True]
+
+
+def test_serve_with_cancel_at_end_cancels_what_runs_when_its_input_ends():
+    # The module's backend: stdin closes when PowerShell no longer waits (module removed, process gone).
+    started = threading.Event()
+
+    def pull(ctx):
+        started.set()
+        assert ctx._cancelled.wait(SAFETY), "the request was not cancelled"
+        ctx.check_cancelled()
+        return {"finished": True}
+
+    class EndingInput:
+        def __iter__(self):
+            yield line(request(1, "pull"))
+            assert started.wait(SAFETY)
+
+    out = io.BytesIO()
+    Server(EndingInput(), out, None, {"pull": pull}).serve(cancel_at_end=True)
+    (answer,) = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert_error(answer, 1, -32800, "Cancelled")
