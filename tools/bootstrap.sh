@@ -4,7 +4,8 @@
 #   bash tools/bootstrap.sh
 #
 # - Debian packages: Docker engine and client, the Distribution registry,
-#   htpasswd, a static busybox (for test images) and the Python test tools.
+#   htpasswd, a static busybox (for test images), tmux (a real terminal for the
+#   Ctrl+C tests) and the Python test tools.
 # - PowerShell 7.6.9 as a .NET global tool, reachable as `pwsh` on PATH.
 # - Pester 5.7.1 from NuGet, in
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev/pester/5.7.1/tools/Pester.psd1
@@ -20,7 +21,7 @@ PWSH_VERSION=7.6.9
 PESTER_VERSION=5.7.1
 PYTHONNET_VERSION=3.2.1
 DEBIAN_PACKAGES=(
-    docker.io docker-registry apache2-utils busybox-static
+    docker.io docker-registry apache2-utils busybox-static tmux
     python3-docker python3-yaml python3-colorama python3-pytest
     python3-hypothesis python3-venv python3-setuptools python3-pip
     libpython3.11

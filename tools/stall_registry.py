@@ -1,9 +1,15 @@
-"""A registry that never finishes a download: for testing Ctrl+C in the middle of a pull, without timing.
+"""A registry that never finishes a download or an upload: for testing Ctrl+C in the middle of a pull or
+a push, without timing.
 
-It forwards every request to an upstream registry, except GETs of layer blobs, which it sends one byte
-at a time, slowly, until the client hangs up. So a pull from it always gets as far as "Downloading" and
-would then take days; a test can cancel it at leisure and then see the engine hang up:
-GET /_stalled answers {"stalled": N}, the number of layer downloads being trickled right now.
+It forwards every request to an upstream registry, except
+- GETs of layer blobs, which it sends one byte at a time, slowly, until the client hangs up. So a pull
+  from it always gets as far as "Downloading" and would then take days;
+- blob uploads with a body (PATCH, or PUT with data), which it takes slowly (UPLOAD_RATE bytes every
+  TRICKLE seconds) and never answers, until the client hangs up. So a push to it always gets as far as
+  "Pushing". (An engine gives up an upload only while it is still sending it: a layer that a push
+  should be stopped in must be much larger than the socket buffers: tens of megabytes.)
+A test can cancel either at leisure and then see the engine hang up: GET /_stalled answers
+{"stalled": N}, the number of layer downloads and uploads being trickled right now.
 
     python3 tools/stall_registry.py --upstream 127.0.0.1:5000 [--port 0]   (prints the port it listens on)
 """
@@ -13,13 +19,21 @@ import http.client
 import http.server
 import json
 import re
+import select
 import time
 import threading
 
 _BLOB = re.compile(r"^/v2/.+/blobs/(sha256:[0-9a-f]{64})$")
-TRICKLE = 0.2  # seconds between two bytes of a layer
+_UPLOAD = re.compile(r"^/v2/.+/blobs/uploads/[^/?]+")
+_HANG_UP = select.POLLHUP | select.POLLERR | getattr(select, "POLLRDHUP", 0x2000)
+TRICKLE = 0.2  # seconds between two bytes of a layer sent, or two pieces of an upload taken
+UPLOAD_RATE = 1 << 18  # bytes of an upload taken every TRICKLE seconds (1.3 MB/s): slow, but fast enough
+                       # that an engine's sender, whose socket buffers hold megabytes, is soon back to
+                       # reading its layer, where it notices a cancel
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
                "proxy-authenticate", "host", "content-length"}
+# Forwarded as the client sent it, so that the upstream's upload URLs (Location) name this registry.
+_FORWARDED_HOST = _HOP_BY_HOP - {"host"}
 
 
 class StallRegistry(http.server.ThreadingHTTPServer):
@@ -59,6 +73,45 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         self._forward()
 
+    def do_POST(self):
+        self._forward()
+
+    def do_DELETE(self):
+        self._forward()
+
+    def do_PATCH(self):
+        if _UPLOAD.match(self.path):
+            return self._stall_upload()
+        self._forward()
+
+    def do_PUT(self):
+        chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+        if _UPLOAD.match(self.path) and (chunked or int(self.headers.get("Content-Length") or 0)):
+            return self._stall_upload()
+        self._forward()
+
+    def _stall_upload(self):
+        """Take the upload's body UPLOAD_RATE bytes every TRICKLE seconds and never answer, until the
+        client hangs up (seen at once, however much of the body is still unread)."""
+        with self.server.lock:
+            self.server.stalled += 1
+        try:
+            poller = select.poll()
+            poller.register(self.connection, select.POLLIN | _HANG_UP)
+            while True:
+                events = 0
+                for _, happened in poller.poll():
+                    events |= happened
+                if events & _HANG_UP or not self.connection.recv(UPLOAD_RATE):
+                    break
+                time.sleep(TRICKLE)
+        except OSError:  # the client hung up
+            pass
+        finally:
+            with self.server.lock:
+                self.server.stalled -= 1
+            self.close_connection = True
+
     def _stall(self):
         """Answer with the blob's real headers, then trickle its bytes, one every TRICKLE seconds, until the
         client hangs up: the download is under way (so the engine keeps checking whether it should stop)
@@ -91,8 +144,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _forward(self):
         connection = http.client.HTTPConnection(self.server.upstream, timeout=30)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
-        connection.request(self.command, self.path, headers=headers)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in _FORWARDED_HOST}
+        connection.request(self.command, self.path, body=self._body(), headers=headers)
         response = connection.getresponse()
         body = response.read()
         if self.command == "GET" and "manifest" in (response.getheader("Content-Type") or ""):
@@ -106,6 +159,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             body = b""
         self._reply(response.status, headers, body)
         connection.close()
+
+    def _body(self):
+        """The request's body (sent with a length or chunked), or None."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            parts = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0], 16)
+                if not size:
+                    while self.rfile.readline().strip():  # trailers, up to the empty line
+                        pass
+                    return b"".join(parts)
+                parts.append(self.rfile.read(size))
+                self.rfile.readline()  # the CRLF after each chunk
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else None
 
     def _reply(self, status, headers, body):
         self.send_response(status)

@@ -140,7 +140,7 @@ def print_table(term, columns, table, first_style=lambda value: "name"):
 def cmd_serve(args, term):
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but protocol messages may reach the protocol channel
-    Server(sys.stdin.buffer, protocol_out, Engine(), METHODS).serve()
+    Server(sys.stdin.buffer, protocol_out, Engine(), METHODS).serve(cancel_at_end=args.cancel_at_end)
     return ExitStatus.SUCCESS
 
 
@@ -474,8 +474,10 @@ def parser():
                                 epilog="Exit codes: " + ", ".join(f"{s.value} {s.name.lower()}" for s in ExitStatus))
     p.add_argument("--version", action="version", version=f"containerimage {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="serve JSON-RPC on stdin/stdout (the PowerShell module's backend)") \
-        .set_defaults(run=cmd_serve)
+    serve_p = sub.add_parser("serve", help="serve JSON-RPC on stdin/stdout (the PowerShell module's backend)")
+    serve_p.add_argument("--cancel-at-end", action="store_true",
+                         help="when stdin closes, cancel the requests still running instead of finishing them")
+    serve_p.set_defaults(run=cmd_serve)
     images_p = sub.add_parser("images", help="list images")
     images_p.add_argument("name", nargs="*", help="repository[:tag], wildcards allowed")
     images_p.add_argument("-a", "--all", action="store_true", help="include intermediate images")

@@ -84,11 +84,28 @@ class Server:
         self._inflight = {}
         self._lock = threading.Lock()
 
-    def serve(self):
-        """Serve until stdin closes, then finish what was asked (a client that wants less cancels first)."""
+    def serve(self, cancel_at_end=False):
+        """Serve until stdin closes, then finish what was asked (a client that wants less cancels first),
+        or with cancel_at_end cancel it: for a client that closes stdin only when it no longer waits for
+        answers (the PowerShell module: removed, or its process gone).
+        Interrupted (Ctrl+C on `containerimage serve` run in a terminal): every request is cancelled, as
+        the docker CLI stops its work, and the KeyboardInterrupt goes on once they have answered."""
         with ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="request") as pool:
-            for line in protocol.read_lines(self._in):
-                self.handle(line, pool)
+            try:
+                for line in protocol.read_lines(self._in):
+                    self.handle(line, pool)
+            except KeyboardInterrupt:
+                self.cancel_all()
+                raise
+            if cancel_at_end:
+                self.cancel_all()
+
+    def cancel_all(self):
+        """Cancel every request received and not yet answered."""
+        with self._lock:
+            contexts = list(self._inflight.values())
+        for context in contexts:
+            context.cancel()
 
     def close(self):
         """Release what the server holds (its engine connection), once it has answered everything."""

@@ -22,19 +22,6 @@ BeforeAll {
         Get-ChildItem -LiteralPath $Folder -Force -Filter '*.partial'
     }
 
-    function Start-StallEngine {
-        # tools/stall_engine.py in front of the sandbox engine: a save through it starts and never finishes.
-        # Returns the process; its DockerHost property is what to put in DOCKER_HOST.
-        $info = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')
-        foreach ($argument in (Join-Path $PSScriptRoot '../../tools/stall_engine.py'), '--engine', $env:DOCKER_HOST) {
-            $info.ArgumentList.Add($argument)
-        }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardInput = $true   # closing it stops the stall, which then cleans up
-        $process = [System.Diagnostics.Process]::Start($info)
-        $process | Add-Member -NotePropertyName DockerHost -NotePropertyValue $process.StandardOutput.ReadLine() -PassThru
-    }
-
     Remove-TestImage $images
     Invoke-Docker pull -q microsoft/nanoserver | Out-Null
     foreach ($image in $images) { New-CommittedImage -Name $image -Base microsoft/nanoserver }
@@ -197,8 +184,7 @@ Describe 'Save-ContainerImage' {
         } finally {
             $env:DOCKER_HOST = $saved
             if ($ps) { $ps.Dispose() }
-            $stall.StandardInput.Close()
-            if (-not $stall.WaitForExit(10000)) { $stall.Kill() }
+            Stop-StallEngine $stall
         }
     }
 

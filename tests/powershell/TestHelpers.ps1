@@ -47,9 +47,36 @@ function Start-StallRegistry {
 }
 
 function Get-StalledDownload {
-    # How many layer downloads the stalling registry is trickling right now.
+    # How many layer downloads (and uploads) the stalling registry is trickling right now.
     param([Parameter(Mandatory)] $Registry)
     (Invoke-RestMethod "http://$($Registry.Address)/_stalled").stalled
+}
+
+function Start-StallEngine {
+    # tools/stall_engine.py in front of the sandbox engine: a save through it starts and never finishes, a
+    # load crawls. Returns the process; its DockerHost property is what to put in DOCKER_HOST. Stop it
+    # with Stop-StallEngine.
+    $info = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')
+    foreach ($argument in (Join-Path $PSScriptRoot '../../tools/stall_engine.py'), '--engine', $env:DOCKER_HOST) {
+        $info.ArgumentList.Add($argument)
+    }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardInput = $true   # closing it stops the stall, which then cleans up
+    $process = [System.Diagnostics.Process]::Start($info)
+    $process | Add-Member -NotePropertyName DockerHost -NotePropertyValue $process.StandardOutput.ReadLine() -PassThru
+}
+
+function Get-StalledEngineCall {
+    # How many saves the stalling engine holds back, and loads it trickles up, right now.
+    param([Parameter(Mandatory)] $Engine)
+    $Engine.StandardInput.WriteLine()
+    ($Engine.StandardOutput.ReadLine() | ConvertFrom-Json).stalled
+}
+
+function Stop-StallEngine {
+    param([Parameter(Mandatory)] $Engine)
+    $Engine.StandardInput.Close()
+    if (-not $Engine.WaitForExit(10000)) { $Engine.Kill() }
 }
 
 function New-TestCredential {

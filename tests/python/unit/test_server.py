@@ -629,3 +629,53 @@ def test_context_progress_without_a_sink_is_a_no_op_and_with_one_passes_fields()
     got = []
     Context(engine=None, progress=got.append).progress(id="x", status="y")
     assert got == [{"id": "x", "status": "y"}]
+
+
+def test_an_interrupted_serve_cancels_every_request_then_raises():
+    # `containerimage serve` in a terminal, Ctrl+C: KeyboardInterrupt in the read loop (the main thread).
+    started = threading.Semaphore(0)
+    cancelled = []
+
+    def pull(ctx):
+        ctx.on_cancel(lambda: cancelled.append(True))
+        started.release()
+        assert ctx._cancelled.wait(SAFETY), "the request was not cancelled"
+        ctx.check_cancelled()
+        return {"finished": True}
+
+    class InterruptedInput:
+        def __iter__(self):
+            yield line(request(1, "pull"))
+            yield line(request(2, "pull"))
+            assert started.acquire(timeout=SAFETY) and started.acquire(timeout=SAFETY)
+            raise KeyboardInterrupt
+
+    out = io.BytesIO()
+    with pytest.raises(KeyboardInterrupt):
+        Server(InterruptedInput(), out, None, {"pull": pull}).serve()
+    answers = by_id(json.loads(x) for x in out.getvalue().splitlines())
+    assert sorted(answers) == [1, 2]
+    for request_id, answer in answers.items():
+        assert_error(answer, request_id, -32800, "Cancelled")
+    assert cancelled == [True, True]
+
+
+def test_serve_with_cancel_at_end_cancels_what_runs_when_its_input_ends():
+    # The module's backend: stdin closes when PowerShell no longer waits (module removed, process gone).
+    started = threading.Event()
+
+    def pull(ctx):
+        started.set()
+        assert ctx._cancelled.wait(SAFETY), "the request was not cancelled"
+        ctx.check_cancelled()
+        return {"finished": True}
+
+    class EndingInput:
+        def __iter__(self):
+            yield line(request(1, "pull"))
+            assert started.wait(SAFETY)
+
+    out = io.BytesIO()
+    Server(EndingInput(), out, None, {"pull": pull}).serve(cancel_at_end=True)
+    (answer,) = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert_error(answer, 1, -32800, "Cancelled")
