@@ -299,25 +299,36 @@ try { Get-ContainerImage } catch { @{ Id = `$_.FullyQualifiedErrorId; Message = 
             $published = Invoke-AsUser "Publish-PSResource -Path '$(Join-Path $staging 'ContainerImage')' -Repository local"
             $published.ExitCode | Should -Be 0 -Because $published.Error
 
-            # A session that imported the installed version and goes on running while it is updated.
+            # A session that imported the installed version and goes on running while it is updated: it
+            # lists, says so in a file, waits for the word to go on (a file), lists again and says so.
+            $script:signals = (New-Item -ItemType Directory (Join-Path $TestDrive 'session')).FullName
+            $sessionScript = Join-Path $work 'session.ps1'
+            Set-Content -LiteralPath $sessionScript -Value @"
+`$ErrorActionPreference = 'Stop'
+function Get-State { @{ Version = [string](Get-Module ContainerImage).Version; Count = @(Get-ContainerImage -Name microsoft/nanoserver).Count; Path = (Get-Module ContainerImage).Path } | ConvertTo-Json -Compress }
+Import-Module ContainerImage
+Set-Content '$signals/before.json' (Get-State)
+`$deadline = [datetime]::UtcNow.AddMinutes(10)
+while (-not (Test-Path '$signals/go') -and [datetime]::UtcNow -lt `$deadline) { Start-Sleep -Milliseconds 200 }
+Set-Content '$signals/after.json' (Get-State)
+"@
             $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Command pwsh).Source)
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', '-') { $info.ArgumentList.Add($argument) }
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $sessionScript) { $info.ArgumentList.Add($argument) }
             $info.WorkingDirectory = $work
             foreach ($name in $userEnvironment.Keys) {
                 if ($null -eq $userEnvironment[$name]) { $null = $info.Environment.Remove($name) } else { $info.Environment[$name] = $userEnvironment[$name] }
             }
-            $info.RedirectStandardInput = $true
-            $info.RedirectStandardOutput = $true
             $info.RedirectStandardError = $true
             $script:session = [System.Diagnostics.Process]::Start($info)
             $script:sessionErrors = $session.StandardError.ReadToEndAsync()
-            function Invoke-InSession([string] $Line) {
-                # One command in the open session; its one line of output.
-                $session.StandardInput.WriteLine("$Line | ConvertTo-Json -Compress")
-                $session.StandardInput.Flush()
-                do { $line = $session.StandardOutput.ReadLine() } while ($null -ne $line -and -not $line.StartsWith('{'))
-                if ($null -eq $line) { throw "The session ended: $($sessionErrors.Result)" }
-                $line | ConvertFrom-Json
+            function Wait-SessionFile([string] $Name) {
+                # The session's answer, once it has written it (or ended without it).
+                $path = Join-Path $signals $Name
+                $deadline = [datetime]::UtcNow.AddMinutes(5)
+                while (-not (Test-Path $path) -and -not $session.HasExited -and [datetime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+                if (-not (Test-Path $path)) { throw "The session wrote no $Name$(if ($session.HasExited) { ': ' + $sessionErrors.Result })" }
+                Start-Sleep -Milliseconds 200   # Set-Content has finished writing one line
+                Get-Content -Raw $path | ConvertFrom-Json
             }
         }
         AfterAll {
@@ -325,15 +336,17 @@ try { Get-ContainerImage } catch { @{ Id = `$_.FullyQualifiedErrorId; Message = 
         }
 
         It 'updates to the newer version while the old one is in use; the old session goes on working' {
-            $before = Invoke-InSession "Import-Module ContainerImage; @{ Version = [string](Get-Module ContainerImage).Version; Count = @(Get-ContainerImage -Name microsoft/nanoserver).Count }"
+            $before = Wait-SessionFile 'before.json'
             $before.Version | Should -Be $version
             $before.Count | Should -Be 1
             $update = Invoke-AsUser "Update-PSResource ContainerImage -Repository local -Scope CurrentUser; Get-InstalledPSResource ContainerImage | ForEach-Object { [string]`$_.Version } | Sort-Object | ConvertTo-Json -Compress"
             $update.ExitCode | Should -Be 0 -Because $update.Error
             $update.Json | Should -Be @($version, $nextVersion)
-            $after = Invoke-InSession "@{ Version = [string](Get-Module ContainerImage).Version; Count = @(Get-ContainerImage -Name microsoft/nanoserver).Count }"
+            Set-Content (Join-Path $signals 'go') 'go'
+            $after = Wait-SessionFile 'after.json'
             $after.Version | Should -Be $version
-            $after.Count | Should -Be 1
+            $after.Count | Should -Be 1 -Because 'the old version goes on working in the session that has it'
+            $after.Path | Should -Be (Join-Path $modules "ContainerImage/$version/ContainerImage.psm1")
             $fresh = Invoke-AsUser "Import-Module ContainerImage; @{ Version = [string](Get-Module ContainerImage).Version; Count = @(Get-ContainerImage -Name microsoft/nanoserver).Count } | ConvertTo-Json -Compress"
             $fresh.ExitCode | Should -Be 0 -Because $fresh.Error
             $fresh.Json[0].Version | Should -Be $nextVersion
@@ -341,13 +354,12 @@ try { Get-ContainerImage } catch { @{ Id = `$_.FullyQualifiedErrorId; Message = 
         }
 
         It 'Uninstall-PSResource removes every version and leaves nothing behind' {
-            $session.StandardInput.Close()
             $session.WaitForExit(60000) | Should -BeTrue
             $uninstall = Invoke-AsUser "Uninstall-PSResource ContainerImageDsc -Scope CurrentUser; Uninstall-PSResource ContainerImage -Version '*' -Scope CurrentUser; @(Get-InstalledPSResource -ErrorAction SilentlyContinue | Where-Object Name -like 'ContainerImage*').Count"
             $uninstall.ExitCode | Should -Be 0 -Because $uninstall.Error
             $uninstall.Text.Trim() | Should -Be '0'
             @(Get-ChildItem $modules -ErrorAction Ignore | Where-Object Name -like 'ContainerImage*') | Should -BeNullOrEmpty
-            @(Get-ChildItem $userHome -Recurse -Force -ErrorAction Ignore | Where-Object { $_.Name -like '*ContainerImage*' -or $_.Name -like '*containerimage*' }).FullName | Should -BeNullOrEmpty
+            @(Get-ChildItem $userHome -Recurse -Force -ErrorAction Ignore | Where-Object Name -like '*containerimage*' | ForEach-Object FullName) | Should -BeNullOrEmpty
         }
     }
 }
