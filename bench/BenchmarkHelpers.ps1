@@ -266,7 +266,9 @@ function Measure-ColdPhases {
             $env:CONTAINERIMAGE_TRANSPORT = $run.Transport
             try {
                 $watch = [System.Diagnostics.Stopwatch]::StartNew()
-                $json = & $Pwsh -NoProfile -NonInteractive -File $probe -ModulePath $ModulePath -Mode $run.Mode
+                # An installed module's folder is named after its version: Import-Module takes its manifest.
+                $target = if ($NoParts) { Join-Path $ModulePath 'ContainerImage.psd1' } else { $ModulePath }
+                $json = & $Pwsh -NoProfile -NonInteractive -File $probe -ModulePath $target -Mode $run.Mode
                 $watch.Stop()
             } finally {
                 $env:CONTAINERIMAGE_TRANSPORT = $transportBefore
