@@ -19,6 +19,7 @@ if sys.version_info < (3, 9):
 sys.path.pop(0)  # this script's folder holds no Python packages
 arguments = sys.argv[1:]
 front = []
+bundle = None
 if arguments[:1] == ["--bundle"]:
     bundle = arguments[1]
     arguments = arguments[2:]
@@ -28,6 +29,15 @@ if os.environ.get("CONTAINERIMAGE_BACKEND"):
     front.insert(0, os.environ["CONTAINERIMAGE_BACKEND"])
 sys.path[0:0] = front
 sys.path.extend(arguments)
+
+if bundle:
+    # The bundle's compiled bytecode goes to the user's ContainerImage cache (pycache/), and is written even
+    # where the module's folder is read-only (an all-users install) or PYTHONDONTWRITEBYTECODE is set:
+    # without it every start compiles docker, requests, chardet... anew (about half a second).
+    from containerimage.cache import cache_dir  # noqa: E402
+
+    sys.pycache_prefix = os.path.join(cache_dir(), "pycache")
+    sys.dont_write_bytecode = False
 
 from containerimage.cli import main  # noqa: E402
 
