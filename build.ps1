@@ -11,14 +11,18 @@ Tasks (run `bash tools/bootstrap.sh` once first on a fresh machine; it installs 
          (or against the engine DOCKER_HOST/DOCKER_CONTEXT name, with -UseCurrentEngine).
   Bench  bench/Invoke-Benchmark.ps1: every case of the benchmark suite side by side with the docker CLI and
          the raw Engine API, per transport, against its own private engine (results in bench/results/).
-  Build  out/ContainerImage: the module with the backend bundled, ready for a PSModulePath folder.
+  Build  out/ContainerImage and out/ContainerImageDsc: the modules as installed (one merged root module; the
+         backend, pure-Python copies of its dependencies and Python.Runtime.dll bundled), ready for a
+         PSModulePath folder.
+  Package  Build, then out/ContainerImage.<version>.nupkg and out/ContainerImageDsc.<version>.nupkg
+         (Publish-PSResource into out/ as a local repository) and out/containerimage-<version>-py3-none-any.whl.
 
 .EXAMPLE
 pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Test', 'Demo', 'Bench', 'Build')]
+    [ValidateSet('Test', 'Demo', 'Bench', 'Build', 'Package')]
     [string[]] $Task = 'Test',
 
     # Demo only: use the engine the environment names instead of a private one.
@@ -104,16 +108,119 @@ function Invoke-BenchTask {
     & (Join-Path $root 'bench/Invoke-Benchmark.ps1')
 }
 
+function Get-ProjectVersion {
+    # The one version number of the project: backend/containerimage/__init__.py's __version__ (pyproject.toml
+    # reads it too); the build stamps it into the module manifests and the DSC v3 manifest.
+    $text = Get-Content -Raw (Join-Path $root 'backend/containerimage/__init__.py')
+    if ($text -notmatch '(?m)^__version__ = "(\d+\.\d+\.\d+)"') { throw 'backend/containerimage/__init__.py has no __version__ = "X.Y.Z".' }
+    $Matches[1]
+}
+
+function Set-ManifestValue {
+    # Rewrites one `Key = ...` line of a module manifest in place.
+    param([string] $Path, [string] $Key, [string] $Value)
+    $text = Get-Content -Raw $Path
+    $pattern = "(?m)^(\s*$Key\s*=\s*).*$"
+    if ($text -notmatch $pattern) { throw "$Path has no $Key line." }
+    Set-Content -LiteralPath $Path -Value ([regex]::Replace($text, $pattern, { param($m) $m.Groups[1].Value + $Value }, 'Multiline')).TrimEnd() -Encoding utf8
+}
+
+function Merge-ModuleScript {
+    # The source root module dot-sources Private/*.ps1 and Public/*.ps1 (one function per file); the built
+    # one holds their text in its place (the ModuleBuilder convention): one file to parse at import.
+    param([string] $Source, [string] $Destination)
+    $lines = foreach ($line in Get-Content $Source) {
+        if ($line -match '^foreach \(\$file in \[System\.IO\.Directory\]::GetFiles\("\$PSScriptRoot/(\w+)", ''\*\.ps1''\)\) \{ \. \$file \}$') {
+            $folder = $Matches[1]
+            foreach ($file in Get-ChildItem (Join-Path (Split-Path $Source) $folder) -Filter *.ps1 | Sort-Object Name) {
+                "#region $folder/$($file.Name)"
+                Get-Content $file.FullName
+                "#endregion"
+            }
+        } else {
+            $line
+        }
+    }
+    Set-Content -LiteralPath $Destination -Value $lines -Encoding utf8
+    $errors = $null
+    $null = [System.Management.Automation.Language.Parser]::ParseFile($Destination, [ref]$null, [ref]$errors)
+    if ($errors) { throw "The merged $Destination does not parse: $($errors[0])" }
+}
+
 function Invoke-BuildTask {
-    $out = Join-Path $root 'out/ContainerImage'
-    if (Test-Path $out) { Remove-Item $out -Recurse -Force }
-    Copy-Item (Join-Path $root 'powershell/ContainerImage') $out -Recurse
+    # out/ContainerImage and out/ContainerImageDsc: the modules as they are installed.
+    $version = Get-ProjectVersion
+    $outRoot = Join-Path $root 'out'
+    foreach ($name in 'ContainerImage', 'ContainerImageDsc') {
+        $path = Join-Path $outRoot $name
+        if (Test-Path $path) { Remove-Item $path -Recurse -Force }
+    }
+    $source = Join-Path $root 'powershell/ContainerImage'
+    $out = New-Item -ItemType Directory -Force (Join-Path $outRoot 'ContainerImage')
+    foreach ($item in 'ContainerImage.psd1', 'ContainerImage.Format.ps1xml', 'ContainerImage.dsc.resource.json', 'en-US') {
+        Copy-Item (Join-Path $source $item) $out -Recurse
+    }
+    Merge-ModuleScript (Join-Path $source 'ContainerImage.psm1') (Join-Path $out 'ContainerImage.psm1')
+    Copy-Item (Join-Path $source 'Private/start-backend.py') (New-Item -ItemType Directory (Join-Path $out 'Private'))
+    Set-ManifestValue (Join-Path $out 'ContainerImage.psd1') 'ModuleVersion' "'$version'"
+    $dscManifest = Join-Path $out 'ContainerImage.dsc.resource.json'
+    (Get-Content -Raw $dscManifest) -replace '"version": "[^"]*"', "`"version`": `"$version`"" | Set-Content -LiteralPath $dscManifest -NoNewline -Encoding utf8
+
+    # The backend and pure-Python copies of its dependencies, with their licences (THIRD-PARTY.txt).
     $backend = New-Item -ItemType Directory (Join-Path $out 'backend')
     Copy-Item (Join-Path $root 'backend/containerimage') $backend -Recurse
+    Invoke-Native $python @((Join-Path $root 'tools/bundle_dependencies.py'), $backend.FullName)
     # The in-process transport's Python.Runtime.dll, where the module looks for it (lib/).
-    if ($env:CONTAINERIMAGE_PYTHONNET) { Copy-Item $env:CONTAINERIMAGE_PYTHONNET (New-Item -ItemType Directory (Join-Path $out 'lib')) }
+    if (-not $env:CONTAINERIMAGE_PYTHONNET -or -not (Test-Path $env:CONTAINERIMAGE_PYTHONNET)) {
+        throw "pythonnet's Python.Runtime.dll is missing (run tools/bootstrap.sh, or set CONTAINERIMAGE_PYTHONNET)."
+    }
+    Copy-Item $env:CONTAINERIMAGE_PYTHONNET (New-Item -ItemType Directory (Join-Path $out 'lib'))
     Get-ChildItem $out -Recurse -Directory -Filter '__pycache__' | Remove-Item -Recurse -Force
-    Write-Host "Built $out"
+
+    $dsc = New-Item -ItemType Directory -Force (Join-Path $outRoot 'ContainerImageDsc')
+    Copy-Item (Join-Path $root 'powershell/ContainerImageDsc/*') $dsc
+    Set-ManifestValue (Join-Path $dsc 'ContainerImageDsc.psd1') 'ModuleVersion' "'$version'"
+    Set-ManifestValue (Join-Path $dsc 'ContainerImageDsc.psd1') 'RequiredModules' "@(@{ ModuleName = 'ContainerImage'; ModuleVersion = '$version' })"
+    Write-Host "Built $out and $dsc ($version)"
+}
+
+function Invoke-PackageTask {
+    # out/ContainerImage.<version>.nupkg and out/ContainerImageDsc.<version>.nupkg, published by PSResourceGet
+    # into out/ as a local file repository (what a gallery serves), and the backend's wheel,
+    # out/containerimage-<version>-py3-none-any.whl, built offline.
+    Invoke-BuildTask
+    $version = Get-ProjectVersion
+    $outRoot = Join-Path $root 'out'
+    Get-ChildItem $outRoot -File | Where-Object { $_.Name -like '*.nupkg' -or $_.Name -like '*.whl' } | Remove-Item
+    $repository = "ContainerImageBuild$PID"
+    Register-PSResourceRepository -Name $repository -Uri $outRoot -Trusted
+    # Publishing checks the manifest (Test-ModuleManifest), which looks for ContainerImageDsc's RequiredModules.
+    $modulePath = $env:PSModulePath
+    $env:PSModulePath = $outRoot + [System.IO.Path]::PathSeparator + $modulePath
+    try {
+        foreach ($name in 'ContainerImage', 'ContainerImageDsc') {
+            Publish-PSResource -Path (Join-Path $outRoot $name) -Repository $repository -SkipDependenciesCheck
+        }
+    } finally {
+        Unregister-PSResourceRepository -Name $repository
+        $env:PSModulePath = $modulePath
+    }
+    # setuptools (Debian's) builds it in a copy of the sources, without an index or build isolation.
+    $staging = Join-Path ([System.IO.Path]::GetTempPath()) "containerimage-wheel-$PID"
+    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
+    $null = New-Item -ItemType Directory $staging
+    try {
+        foreach ($item in 'pyproject.toml', 'README.md', 'backend') { Copy-Item (Join-Path $root $item) $staging -Recurse }
+        Get-ChildItem $staging -Recurse -Directory -Filter '__pycache__' | Remove-Item -Recurse -Force
+        Invoke-Native $python @('-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '--no-index', '--quiet', '--wheel-dir', $outRoot, $staging)
+    } finally {
+        Remove-Item $staging -Recurse -Force
+    }
+    foreach ($file in "ContainerImage.$version.nupkg", "ContainerImageDsc.$version.nupkg", "containerimage-$version-py3-none-any.whl") {
+        $path = Join-Path $outRoot $file
+        if (-not (Test-Path $path)) { throw "The package $path was not made." }
+        Write-Host ("{0} {1:N1} MB" -f $path, ((Get-Item $path).Length / 1MB))
+    }
 }
 
 foreach ($name in $Task) { & "Invoke-${name}Task" }

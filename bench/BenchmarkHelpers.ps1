@@ -163,8 +163,13 @@ function Start-BenchBackend {
     # A backend process as the module starts it (start-backend.py), with this process's environment.
     param([string] $ModulePath, [string] $Python)
     $info = [System.Diagnostics.ProcessStartInfo]::new($Python)
-    $info.ArgumentList.Add((Join-Path $ModulePath 'Private/start-backend.py'))
-    $info.ArgumentList.Add((Join-Path (Split-Path (Split-Path $ModulePath)) 'backend'))
+    $bundle = Join-Path $ModulePath 'backend'
+    if (Test-Path (Join-Path $bundle 'THIRD-PARTY.txt')) {   # the built module, as Private/Backend.ps1 starts it
+        foreach ($argument in '-s', (Join-Path $ModulePath 'Private/start-backend.py'), '--bundle', $bundle) { $info.ArgumentList.Add($argument) }
+    } else {
+        $info.ArgumentList.Add((Join-Path $ModulePath 'Private/start-backend.py'))
+        $info.ArgumentList.Add((Join-Path (Split-Path (Split-Path $ModulePath)) 'backend'))
+    }
     $info.UseShellExecute = $false
     $info.RedirectStandardInput = $true
     $info.RedirectStandardOutput = $true
@@ -242,9 +247,10 @@ function Measure-ColdPhases {
     # Where a cold `Import-Module; Get-ContainerImage` spends its time, each phase the median of $Rounds
     # runs in new processes: pwsh's own start, the parts of Import-Module, Python's start, the backend's
     # imports, the handshake and the first listing.
-    param([string] $ModulePath, [string] $Python, [string] $Pwsh, [int] $Rounds, [string[]] $Transports = @('Stdio'))
+    # -NoParts: the installed module (one merged root module, the backend bundled in its backend/).
+    param([string] $ModulePath, [string] $Python, [string] $Pwsh, [int] $Rounds, [string[]] $Transports = @('Stdio'), [switch] $NoParts)
     $probe = Join-Path $PSScriptRoot 'Measure-ColdStart.ps1'
-    $backendFolder = Join-Path (Split-Path (Split-Path $ModulePath)) 'backend'
+    $backendFolder = if ($NoParts) { Join-Path $ModulePath 'backend' } else { Join-Path (Split-Path (Split-Path $ModulePath)) 'backend' }
     $runs = [ordered]@{}
     function Add-Run([string] $Phase, [double] $Milliseconds) {
         if (-not $runs.Contains($Phase)) { $runs[$Phase] = [System.Collections.Generic.List[double]]::new() }
@@ -253,14 +259,16 @@ function Measure-ColdPhases {
     $transportBefore = $env:CONTAINERIMAGE_TRANSPORT
     # Import-Module and the first list under each transport; the parts of the import (as the stdio backend
     # starts) once.
-    $probes = @(foreach ($transport in $Transports) { @{ Mode = 'Import'; Transport = $transport; Label = "Import ($transport)" } }) +
-        @{ Mode = 'Parts'; Transport = 'Stdio'; Label = 'Import, part by part (Stdio)' }
+    $probes = @(foreach ($transport in $Transports) { @{ Mode = 'Import'; Transport = $transport; Label = "Import ($transport)" } })
+    if (-not $NoParts) { $probes += @{ Mode = 'Parts'; Transport = 'Stdio'; Label = 'Import, part by part (Stdio)' } }
     for ($round = 0; $round -lt $Rounds; $round++) {
         foreach ($run in $probes) {
             $env:CONTAINERIMAGE_TRANSPORT = $run.Transport
             try {
                 $watch = [System.Diagnostics.Stopwatch]::StartNew()
-                $json = & $Pwsh -NoProfile -NonInteractive -File $probe -ModulePath $ModulePath -Mode $run.Mode
+                # An installed module's folder is named after its version: Import-Module takes its manifest.
+                $target = if ($NoParts) { Join-Path $ModulePath 'ContainerImage.psd1' } else { $ModulePath }
+                $json = & $Pwsh -NoProfile -NonInteractive -File $probe -ModulePath $target -Mode $run.Mode
                 $watch.Stop()
             } finally {
                 $env:CONTAINERIMAGE_TRANSPORT = $transportBefore
@@ -276,11 +284,11 @@ function Measure-ColdPhases {
         $env:PYTHONPATH = $backendFolder
         try {
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            & $Python -c 'import containerimage.cli, containerimage.operations'
+            & $Python -s -c 'import containerimage.cli, containerimage.operations'
             Add-Run 'python/start + import the backend' $watch.Elapsed.TotalMilliseconds
             # The big dependencies first, each as a top-level import, so that each one's own cost shows.
             $imports = 'import containerimage, urllib3, requests, docker, yaml, colorama, containerimage.cli, containerimage.operations'
-            $lines = & $Python -X importtime -c $imports 2>&1
+            $lines = & $Python -s -X importtime -c $imports 2>&1
         } finally {
             Remove-Item Env:PYTHONPATH
         }
@@ -373,4 +381,24 @@ function Format-BenchmarkReport {
         foreach ($note in $Results.Notes) { $lines.Add("- $note") }
     }
     $lines
+}
+
+# ------------------------------------------------------------------------------------------- installed package
+
+function Install-BenchPackage {
+    # `build.ps1 -Task Package`, then ContainerImage installed from its .nupkg with PSResourceGet into a HOME
+    # of its own (a local repository, as an administrator would): the module as users run it. Returns the
+    # HOME and the installed module's folder.
+    param([string] $Root, [string] $Pwsh, [string] $Folder)
+    & $Pwsh -NoProfile -File (Join-Path $Root 'build.ps1') -Task Package | Out-Host
+    if ($LASTEXITCODE) { throw 'build.ps1 -Task Package failed' }
+    $repository = New-Item -ItemType Directory -Force (Join-Path $Folder 'repository')
+    $userHome = New-Item -ItemType Directory -Force (Join-Path $Folder 'home')
+    Copy-Item (Join-Path $Root 'out/*.nupkg') $repository
+    $script = "`$ErrorActionPreference = 'Stop'; Register-PSResourceRepository -Name bench -Uri '$repository' -Trusted; " +
+        "Install-PSResource ContainerImage -Repository bench -Scope CurrentUser; (Get-InstalledPSResource ContainerImage).InstalledLocation"
+    $location = & env -u PSModulePath "HOME=$userHome" $Pwsh -NoProfile -NonInteractive -c $script
+    if ($LASTEXITCODE) { throw 'Install-PSResource ContainerImage failed' }
+    $version = (Get-ChildItem (Join-Path $userHome '.local/share/powershell/Modules/ContainerImage') -Directory | Select-Object -First 1).Name
+    @{ Home = $userHome.FullName; ModuleBase = Join-Path $userHome ".local/share/powershell/Modules/ContainerImage/$version"; Location = "$location" }
 }

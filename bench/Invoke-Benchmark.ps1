@@ -14,8 +14,10 @@ medians):
   PullPush  a 5-layer image of ~200 MB (random bytes), pulled from and pushed to the sandbox registry with
             Install-ContainerImage / Publish-ContainerImage (progress shown) against docker pull / push
             (its output shown).
-  Cold      a new pwsh that imports the module and lists, against a new pwsh running the docker idiom, and
-            a new pwsh doing nothing (the start-up floor); then where a cold start's time goes, by phase.
+  Cold      a new pwsh that imports the module and lists (the installed package: build.ps1 -Task Package,
+            Install-PSResource into a HOME of its own, imported by name; and the checkout's module), a new
+            pwsh that only imports the installed module, against a new pwsh running the docker idiom, and a
+            new pwsh doing nothing (the start-up floor); then where a cold start's time goes, by phase.
   Warm      Get-ContainerImage against `docker images --format '{{json .}}' | ConvertFrom-Json` and against
             Invoke-RestMethod -UnixSocket on /images/json, at 100, 5,000 and 20,000 images, per transport.
   Memory    the backend's peak resident memory (VmHWM) while it lists 5,000, 10,000 and 20,000 images
@@ -89,6 +91,7 @@ $results = [ordered]@{
     ColdPhases = $null; Notes = [System.Collections.Generic.List[string]]::new()
 }
 
+$installFolder = $null
 $sandbox = Start-BenchSandbox -Python $python -Script (Join-Path $PSScriptRoot 'bench_sandbox.py')
 try {
     $socket = [System.Net.Sockets.UnixDomainSocketEndPoint]::new($env:DOCKER_HOST.Substring('unix://'.Length))
@@ -224,28 +227,57 @@ try {
         }
 
         if ('Cold' -in $Case -and $count -eq $plan.Cold) {
+            # The installed package (build.ps1 -Task Package, Install-PSResource into a HOME of its own,
+            # imported by name: one merged root module, the bundled dependencies) beside the checkout's
+            # module, the docker idiom and a bare pwsh, interleaved in one run.
+            $installFolder = Join-Path ([System.IO.Path]::GetTempPath()) "containerimage-bench-$PID"
+            $installed = Install-BenchPackage -Root $root -Pwsh $pwsh -Folder $installFolder
+            $results.Notes.Add("Installed package: $($installed.ModuleBase) (HOME $($installed.Home), imported by name).")
+            $asUser = "env -u PSModulePath 'HOME=$($installed.Home)'"
             $module = $modulePath.Replace("'", "''")
             $cases = [ordered]@{}
             foreach ($label in $transports.Keys) {
                 $value = $transports[$label]
-                $cases["pwsh: Import-Module; Get-ContainerImage ($label)"] = [scriptblock]::Create(
+                $cases["pwsh: Import-Module; Get-ContainerImage (installed, $label)"] = [scriptblock]::Create(
+                    "`$env:CONTAINERIMAGE_TRANSPORT = '$value'; & $asUser '$pwsh' -NoProfile -NonInteractive -c `"Import-Module ContainerImage; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
+                $cases["pwsh: Import-Module; Get-ContainerImage (checkout, $label)"] = [scriptblock]::Create(
                     "`$env:CONTAINERIMAGE_TRANSPORT = '$value'; & '$pwsh' -NoProfile -NonInteractive -c `"Import-Module '$module'; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
             }
+            $cases['pwsh: Import-Module ContainerImage alone (installed)'] = [scriptblock]::Create(
+                "& $asUser '$pwsh' -NoProfile -NonInteractive -c 'Import-Module ContainerImage'; if (`$LASTEXITCODE) { throw 'cold import failed' }")
             $cases['pwsh: docker images | ConvertFrom-Json'] = { & $pwsh -NoProfile -NonInteractive -c "`$null = docker images --format '{{json .}}' | ConvertFrom-Json" }
-            $cases['pwsh: nothing (start-up floor)'] = { & $pwsh -NoProfile -NonInteractive -c '$null' }
+            $cases['pwsh: nothing (start-up floor)'] = [scriptblock]::Create("& $asUser '$pwsh' -NoProfile -NonInteractive -c '`$null'")
             Write-Host "cold, $count images"
             $medians = Measure-Rounds -Cases $cases -Rounds $plan.ColdRounds -WarmUp
-            $docker = $medians[$transports.Count]
-            $floor = $medians[$transports.Count + 1]
+            $importAlone = $medians[2 * $transports.Count]
+            $docker = $medians[2 * $transports.Count + 1]
+            $floor = $medians[2 * $transports.Count + 2]
             $index = 0
             foreach ($label in $transports.Keys) {
-                $results.Comparisons.Add((New-Comparison -Case 'cold first call vs docker idiom' -Images $count -Transport $label `
-                    -Ours $medians[$index] -OursName 'new pwsh: Import-Module; Get-ContainerImage' -Baseline $docker `
+                $results.Comparisons.Add((New-Comparison -Case 'cold first call vs docker idiom (installed package)' -Images $count -Transport $label `
+                    -Ours $medians[$index] -OursName 'new pwsh: Import-Module ContainerImage; Get-ContainerImage' -Baseline $docker `
                     -BaselineName 'new pwsh: docker images | ConvertFrom-Json' -Limit 1.3 -Note "pwsh start alone: $floor ms"))
-                $index++
+                $results.Comparisons.Add((New-Comparison -Case 'cold first call vs docker idiom (checkout)' -Images $count -Transport $label `
+                    -Ours $medians[$index + 1] -OursName 'new pwsh: Import-Module <checkout>; Get-ContainerImage' -Baseline $docker `
+                    -BaselineName 'new pwsh: docker images | ConvertFrom-Json' -Limit 1.3))
+                $index += 2
             }
-            Write-Host 'cold start, by phase'
-            $results.ColdPhases = Measure-ColdPhases -ModulePath $modulePath -Python $python -Pwsh $pwsh -Rounds $plan.ColdPhaseRounds -Transports @($transports.Values)
+            $results.Comparisons.Add((New-Comparison -Case 'cold Import-Module alone vs bare pwsh (installed package)' -Images $count -Transport '-' `
+                -Ours $importAlone -OursName 'new pwsh: Import-Module ContainerImage' -Baseline $floor -BaselineName 'new pwsh: nothing' `
+                -Note ("+{0:N0} ms over a bare pwsh (target: at most +150 ms)" -f ($importAlone - $floor))))
+            Write-Host 'cold start, by phase (installed package)'
+            $userHome = $env:HOME
+            $env:HOME = $installed.Home
+            try {
+                $installedPhases = Measure-ColdPhases -ModulePath $installed.ModuleBase -Python $python -Pwsh $pwsh -Rounds $plan.ColdPhaseRounds -Transports @($transports.Values) -NoParts
+            } finally {
+                $env:HOME = $userHome
+            }
+            Write-Host 'cold start, by phase (checkout)'
+            $checkoutPhases = Measure-ColdPhases -ModulePath $modulePath -Python $python -Pwsh $pwsh -Rounds $plan.ColdPhaseRounds -Transports @($transports.Values)
+            $results.ColdPhases = [ordered]@{}
+            foreach ($phase in $installedPhases.Keys) { $results.ColdPhases["installed/$phase"] = $installedPhases[$phase] }
+            foreach ($phase in $checkoutPhases.Keys) { $results.ColdPhases["checkout/$phase"] = $checkoutPhases[$phase] }
         }
 
         if ('Memory' -in $Case -and $count -in $plan.Memory) {
@@ -260,6 +292,7 @@ try {
 } finally {
     Remove-Module ContainerImage -ErrorAction SilentlyContinue
     Stop-BenchSandbox $sandbox
+    if ($installFolder -and (Test-Path $installFolder)) { Remove-Item $installFolder -Recurse -Force }
 }
 
 $results.Finished = [datetime]::UtcNow.ToString('o')

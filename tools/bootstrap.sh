@@ -23,7 +23,9 @@ PYTHONNET_VERSION=3.2.1
 DEBIAN_PACKAGES=(
     docker.io docker-registry apache2-utils busybox-static tmux
     python3-docker python3-yaml python3-colorama python3-pytest
-    python3-hypothesis python3-venv python3-setuptools python3-pip
+    python3-hypothesis python3-venv python3-setuptools python3-pip python3-wheel
+    python3-requests python3-urllib3 python3-six python3-idna python3-certifi python3-chardet
+    python3-websocket
     libpython3.11
     # Debian's docker credential helpers, as many Linux desktops have them: with these on PATH the docker
     # CLI keeps a first login in pass (or secretservice); the tests pin their configs and check that the

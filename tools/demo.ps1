@@ -94,7 +94,7 @@ Sync-ContainerImage -Path $list -WhatIf
 Remove-Item $list
 
 Step 'The DSC resource ContainerImage: Get, Test, Set'
-$dsc = & ((Get-Module ContainerImage).NestedModules | Where-Object Name -eq 'ContainerImage.DscResource') { [ContainerImage]::new() }
+$dsc = & (Import-Module (Join-Path $PSScriptRoot '../powershell/ContainerImageDsc') -PassThru) { [ContainerImage]::new() }
 $dsc.Name = 'microsoft/aspnet'; $dsc.Tag = 'nanoserver'; $dsc.Ensure = 'Present'
 $dsc.Get() | Format-List Name, Tag, Ensure, Digest, Reasons
 $dsc.Get().Reasons | Format-List Code, Phrase

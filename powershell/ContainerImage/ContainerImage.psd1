@@ -1,6 +1,7 @@
 @{
     RootModule           = 'ContainerImage.psm1'
-    ModuleVersion        = '0.1.0'
+    # Stamped by build.ps1 from backend/containerimage/__init__.py (__version__), the one place it is kept.
+    ModuleVersion        = '0.0.0'
     GUID                 = '5f0b7c1e-3d7a-4a59-9a55-6c2f1e8b4d21'
     Author               = 'ContainerImage contributors'
     CompanyName          = 'ContainerImage'
@@ -9,10 +10,6 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('ContainerImage.Format.ps1xml')
-    # The class-based DSC resource ContainerImage (a nested module: DSC finds class resources only in a
-    # root or nested module file; see Private/DscResource.ps1).
-    NestedModules        = @('ContainerImage.DscResource.psm1')
-    DscResourcesToExport = @('ContainerImage')
     FunctionsToExport    = @(
         'Add-ContainerImageTag'
         'Connect-ContainerRegistry'

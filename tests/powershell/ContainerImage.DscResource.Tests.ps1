@@ -1,13 +1,20 @@
-# The class-based DSC resource ContainerImage, created and called directly (PSDesiredStateConfiguration is
-# not available here): Get/Test/Set against the sandbox engine and its mirror registry.
+# The class-based DSC resource ContainerImage (module ContainerImageDsc), created and called directly, then
+# loaded as PSDesiredStateConfiguration's Invoke-DscResource loads it and run through DSC v3's PowerShell
+# adapter: Get/Test/Set against the sandbox engine and its mirror registry.
+BeforeDiscovery {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    # DSC v3's adapter is on no package registry reached here: a copy of PowerShell/DSC must be on the machine.
+    $script:hasAdapter = Test-DscV3Adapter
+}
+
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
-    Import-Module $ModulePath -Force
-    $script:Nested = (Get-Module ContainerImage).NestedModules | Where-Object Name -eq 'ContainerImage.DscResource'
+    Import-Module $DscModulePath -Force
+    $script:DscModule = Get-Module ContainerImageDsc
 
     function New-Resource {
         param([string] $Name, [string] $Tag = 'latest', [string] $Ensure = 'Present', [string] $Digest)
-        $resource = & $script:Nested { [ContainerImage]::new() }
+        $resource = & $script:DscModule { [ContainerImage]::new() }
         $resource.Name = $Name
         $resource.Tag = $Tag
         $resource.Ensure = $Ensure
@@ -45,20 +52,29 @@ BeforeAll {
 }
 
 AfterAll {
-    Remove-Module ContainerImage -ErrorAction Ignore
+    Remove-Module ContainerImageDsc, ContainerImage -ErrorAction Ignore
 }
 
 Describe 'The ContainerImage DSC resource' {
-    It 'is exported by the manifest and defined in a nested module file, where DSC looks for classes' {
-        $manifest = Import-PowerShellDataFile (Join-Path $ModulePath 'ContainerImage.psd1')
+    It 'is the root module of ContainerImageDsc, which exports it and requires ContainerImage; ContainerImage has no class' {
+        $manifest = Import-PowerShellDataFile (Join-Path $DscModulePath 'ContainerImageDsc.psd1')
+        $manifest.RootModule | Should -Be 'ContainerImageDsc.psm1'
         $manifest.DscResourcesToExport | Should -Be @('ContainerImage')
-        $manifest.NestedModules | Should -Contain 'ContainerImage.DscResource.psm1'
-        $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $ModulePath 'ContainerImage.DscResource.psm1'), [ref]$null, [ref]$null)
-        $class = $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.TypeDefinitionAst] -and $node.Name -eq 'ContainerImage' }, $true)
+        $manifest.RequiredModules | Should -Be @('ContainerImage')
+        $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path $DscModulePath 'ContainerImageDsc.psm1'), [ref]$null, [ref]$null)
+        $class = $ast.FindAll({ param($node) $node -is [System.Management.Automation.Language.TypeDefinitionAst] -and $node.Name -eq 'ContainerImage' }, $false)
         @($class).Count | Should -Be 1
         $class[0].Attributes.TypeName.Name | Should -Contain 'DscResource'
         $keys = $class[0].Members | Where-Object { $_.Attributes | Where-Object { $_.TypeName.Name -eq 'DscProperty' -and $_.Extent.Text -match 'Key' } }
         $keys.Name | Should -Be @('Name', 'Tag')
+        # Importing ContainerImage compiles no class: no type definition in any of its files.
+        $main = Import-PowerShellDataFile (Join-Path $ModulePath 'ContainerImage.psd1')
+        $main.Keys | Should -Not -Contain 'DscResourcesToExport'
+        $main.Keys | Should -Not -Contain 'NestedModules'
+        foreach ($file in Get-ChildItem $ModulePath -Recurse -Include *.ps1, *.psm1) {
+            $tree = [System.Management.Automation.Language.Parser]::ParseFile($file.FullName, [ref]$null, [ref]$null)
+            @($tree.FindAll({ param($node) $node -is [System.Management.Automation.Language.TypeDefinitionAst] }, $true)).Count | Should -Be 0 -Because $file.Name
+        }
     }
 
     Context 'Present, then Absent' {
@@ -191,11 +207,68 @@ Describe 'The ContainerImage DSC resource' {
         }
     }
 
-    It 'works when DSC loads the class file on its own (using module of the nested module file)' {
-        $script = Join-Path $TestDrive 'standalone.ps1'
-        Set-Content $script "using module '$(Join-Path $ModulePath 'ContainerImage.DscResource.psm1')'`n`$r = [ContainerImage]::new(); `$r.Name = 'no/such-image-here'; `$r.Get().Ensure"
-        $output = & (Get-Command pwsh).Source -NoProfile -NonInteractive -File $script 2>&1
-        $LASTEXITCODE | Should -Be 0
-        $output | Should -Be 'Absent'
+    Context 'Loaded as DSC loads it' {
+        BeforeAll {
+            $script:name = New-FreshImage -Prefix fresh/dscload -Layers 1
+            $script:adapter = Get-DscV3Adapter -Destination (Join-Path $TestDrive 'dsc')
+            $script:type = 'ContainerImageDsc/ContainerImage'
+        }
+        AfterAll { Remove-TestImage "${name}:latest" }
+
+        It 'Invoke-DscResource''s way (using module of the exporting module''s Path, [ContainerImage]::new()): Get, Set, Test in new processes' {
+            $get = Invoke-AsDscResource Get @{ Name = $name }
+            $get.ExitCode | Should -Be 0 -Because $get.Error
+            $state = $get.Output | ConvertFrom-Json
+            $state.Ensure | Should -Be 'Absent'
+            $state.Reasons[0].Code | Should -Be 'ContainerImage:ContainerImage:Ensure'
+            $state.Path | Should -Be (Join-Path $DscModulePath 'ContainerImageDsc.psd1')
+            ((Invoke-AsDscResource Test @{ Name = $name }).Output | ConvertFrom-Json).InDesiredState | Should -BeFalse
+            $set = Invoke-AsDscResource Set @{ Name = $name; Ensure = 'Present' }
+            $set.ExitCode | Should -Be 0 -Because $set.Error
+            Get-ImageFacts "${name}:latest" | Should -Not -BeNullOrEmpty
+            ((Invoke-AsDscResource Test @{ Name = $name }).Output | ConvertFrom-Json).InDesiredState | Should -BeTrue
+        }
+
+        It 'Invoke-DscResource''s way reports a bad name as the resource''s error, not a .NET one' {
+            $get = Invoke-AsDscResource Get @{ Name = 'Not A/Name' }
+            $get.ExitCode | Should -Not -Be 0
+            $get.Error | Should -BeLike "*'Not A/Name' is not a valid reference*"
+        }
+
+        It 'DSC v3''s PowerShell adapter lists it as ContainerImageDsc/ContainerImage, from the root module file' -Skip:(-not $hasAdapter) {
+            $list = Invoke-DscV3Adapter -Adapter $adapter -Operation List
+            $list.ExitCode | Should -Be 0 -Because $list.Error
+            $found = @($list.Output | Where-Object type -eq $type)
+            $found.Count | Should -Be 1
+            $found[0].path | Should -Be (Join-Path $DscModulePath 'ContainerImageDsc.psm1')
+            # 'ClassBased', or its number once the adapter answers from its cache (~/.dsc/PSAdapterCache.json).
+            $found[0].implementedAs | Should -BeIn @('ClassBased', '1')
+            $found[0].capabilities | Should -Be @('get', 'test', 'set')
+            $found[0].properties | Should -Be @('Name', 'Tag', 'Ensure', 'Digest', 'Id', 'Reasons')
+            @($list.Output | Where-Object type -like 'ContainerImage/*').Count | Should -Be 0 -Because 'ContainerImage exports no DSC resource now'
+        }
+
+        It 'DSC v3''s PowerShell adapter runs Set, Get and Test on it, Present then Absent' -Skip:(-not $hasAdapter) {
+            $path = Join-Path $DscModulePath 'ContainerImageDsc.psm1'
+            foreach ($ensure in 'Present', 'Absent') {
+                $instance = @{ Name = $name; Ensure = $ensure } | ConvertTo-Json -Compress
+                $set = Invoke-DscV3Adapter -Adapter $adapter -Operation Set -ResourceType $type -ResourcePath $path -Json $instance
+                $set.ExitCode | Should -Be 0 -Because $set.Error
+                $set.Output[0].Ensure | Should -Be $ensure -Because 'Set returns the state after'
+                $facts = Get-ImageFacts "${name}:latest"
+                if ($ensure -eq 'Present') { $facts | Should -Not -BeNullOrEmpty } else { $facts | Should -BeNullOrEmpty }
+                $get = Invoke-DscV3Adapter -Adapter $adapter -Operation Get -ResourceType $type -ResourcePath $path -Json $instance
+                $get.ExitCode | Should -Be 0 -Because $get.Error
+                $get.Output[0].Ensure | Should -Be $ensure
+                if ($facts) { $get.Output[0].Id | Should -Be $facts.Id }
+                $test = Invoke-DscV3Adapter -Adapter $adapter -Operation Test -ResourceType $type -ResourcePath $path -Json $instance
+                $test.ExitCode | Should -Be 0 -Because $test.Error
+                $test.Output[0]._inDesiredState | Should -BeTrue
+            }
+            $other = @{ Name = $name; Ensure = 'Present' } | ConvertTo-Json -Compress
+            $test = Invoke-DscV3Adapter -Adapter $adapter -Operation Test -ResourceType $type -ResourcePath $path -Json $other
+            $test.Output[0]._inDesiredState | Should -BeFalse -Because 'the image is absent now'
+            $test.Output[0].Reasons[0].Code | Should -Be 'ContainerImage:ContainerImage:Ensure'
+        }
     }
 }

@@ -181,3 +181,124 @@ function Get-WindowsEngineRequest {
     param([Parameter(Mandatory)] $Engine)
     if (Test-Path $Engine.Log) { Get-Content $Engine.Log } else { @() }
 }
+
+# The DSC resource module, found by name beside the module (its RequiredModules names ContainerImage).
+$script:DscModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../../powershell/ContainerImageDsc')).ProviderPath
+$script:SourceModules = Split-Path $script:ModulePath
+if (@($env:PSModulePath -split [System.IO.Path]::PathSeparator) -notcontains $script:SourceModules) {
+    $env:PSModulePath = $script:SourceModules + [System.IO.Path]::PathSeparator + $env:PSModulePath
+}
+
+function Invoke-AsDscResource {
+    # Get, Test or Set of the class resource ContainerImage in a new pwsh, loaded exactly as
+    # PSDesiredStateConfiguration 2.x's Invoke-DscResource does it (Invoke-DscClassBasedResource): the
+    # Path of the module that exports it (as Get-DscResource finds it: a PSModulePath module whose manifest
+    # names DscResourcesToExport, then Get-Module -ListAvailable's Path, the .psd1), then
+    # `using module <Path>` and `[ContainerImage]::new()` in a PowerShell of the current runspace, the
+    # properties set one by one, the method called. Returns the method's output as JSON text (Get: the
+    # object; Test: InDesiredState; Set: nothing) and the process's exit code and error text.
+    param(
+        [Parameter(Mandatory)] [ValidateSet('Get', 'Test', 'Set')] [string] $Method,
+        [Parameter(Mandatory)] [hashtable] $Property,
+        [hashtable] $Environment = @{}
+    )
+    $script = @'
+param($Method, $PropertyJson)
+$ErrorActionPreference = 'Stop'
+$resource = Get-Module -ListAvailable ContainerImageDsc | Sort-Object Version -Descending | Select-Object -First 1
+if (-not (Select-String -LiteralPath $resource.Path -Pattern '^[^#]*\bDscResourcesToExport\b.*') -or
+    'ContainerImage' -notin (Import-PowerShellDataFile $resource.Path).DscResourcesToExport) {
+    throw "ContainerImageDsc at $($resource.Path) exports no DSC resource ContainerImage"
+}
+$path = $resource.Path
+$powershell = [PowerShell]::Create('CurrentRunspace')
+$null = $powershell.AddScript("using module $path`nreturn [ContainerImage]::new()")
+$dscObj = $powershell.Invoke() | Select-Object -First 1
+if ($powershell.Streams.Error.Count) { throw $powershell.Streams.Error[0] }
+$Property = $PropertyJson | ConvertFrom-Json
+foreach ($key in $Property.PSObject.Properties.Name) { $dscObj.$key = $Property.$key }
+$output = $dscObj.$Method()
+switch ($Method) {
+    'Get' { [pscustomobject]@{ Name = $output.Name; Tag = $output.Tag; Ensure = [string]$output.Ensure; Digest = $output.Digest; Id = $output.Id
+            Reasons = @($output.Reasons | ForEach-Object { @{ Code = $_.Code; Phrase = $_.Phrase } }); Path = $path
+            Modules = @(Get-Module ContainerImage, ContainerImageDsc | ForEach-Object Path) } | ConvertTo-Json -Depth 5 -Compress }
+    'Test' { @{ InDesiredState = $output } | ConvertTo-Json -Compress }
+    'Set' { '{}' }
+}
+'@
+    $file = Join-Path ([System.IO.Path]::GetTempPath()) "invoke-dsc-$([guid]::NewGuid()).ps1"
+    Set-Content -LiteralPath $file -Value $script
+    $saved = @{}
+    foreach ($name in $Environment.Keys) { $saved[$name] = [System.Environment]::GetEnvironmentVariable($name); [System.Environment]::SetEnvironmentVariable($name, $Environment[$name]) }
+    try {
+        $errorFile = "$file.err"
+        $output = & (Get-Command pwsh).Source -NoProfile -NonInteractive -File $file $Method ($Property | ConvertTo-Json -Compress) 2>$errorFile
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output -join "`n"); Error = (Get-Content -Raw -LiteralPath $errorFile) }
+    } finally {
+        foreach ($name in $saved.Keys) { [System.Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        Remove-Item -LiteralPath $file, "$file.err" -ErrorAction Ignore
+    }
+}
+
+function Test-DscV3Adapter {
+    # Whether DSC v3's PowerShell adapter can be had on this machine (see Get-DscV3Adapter).
+    [bool]($env:CONTAINERIMAGE_DSC_ADAPTER -or (Test-Path -LiteralPath $(if ($env:CONTAINERIMAGE_DSC_REPO) { $env:CONTAINERIMAGE_DSC_REPO } else { '/work/.mirror/PowerShell+DSC/repo' })))
+}
+
+function Get-DscV3Adapter {
+    # DSC v3's PowerShell adapter (PowerShell/DSC adapters/powershell: the adapter manifest and
+    # psDscAdapter/), unchanged, in a folder of its own: $env:CONTAINERIMAGE_DSC_ADAPTER names a folder
+    # holding it, else it is taken from a git copy of PowerShell/DSC ($env:CONTAINERIMAGE_DSC_REPO, else the
+    # search tool's mirror). $null when neither is on this machine (it is on no package registry reached here).
+    param([Parameter(Mandatory)] [string] $Destination)
+    if ($env:CONTAINERIMAGE_DSC_ADAPTER) { return $env:CONTAINERIMAGE_DSC_ADAPTER }
+    $repository = if ($env:CONTAINERIMAGE_DSC_REPO) { $env:CONTAINERIMAGE_DSC_REPO } else { '/work/.mirror/PowerShell+DSC/repo' }
+    if (-not (Test-Path -LiteralPath $repository)) { return $null }
+    $null = New-Item -ItemType Directory -Force $Destination
+    $archive = Join-Path $Destination 'adapter.tar'
+    & git --git-dir $repository archive --format=tar -o $archive HEAD adapters/powershell/psDscAdapter adapters/powershell/PowerShell_adapter.dsc.resource.json
+    if ($LASTEXITCODE -ne 0) { return $null }
+    & tar -x -f $archive -C $Destination
+    Join-Path $Destination 'adapters/powershell'
+}
+
+function Invoke-DscV3Adapter {
+    # One operation of the adapter, run as DSC v3 runs it from its manifest (PowerShell_adapter.dsc.resource.json,
+    # Microsoft.Adapter/PowerShell): pwsh in the manifest's folder with the manifest's arguments, the
+    # resource type and path arguments DSC adds, and the instance JSON on stdin. Returns the exit code,
+    # stdout's JSON lines and stderr (DSC's trace lines).
+    param(
+        [Parameter(Mandatory)] [string] $Adapter,
+        [Parameter(Mandatory)] [ValidateSet('List', 'Get', 'Test', 'Set')] [string] $Operation,
+        [string] $Json,
+        [string] $ResourceType,
+        [string] $ResourcePath
+    )
+    $manifest = Get-Content -Raw (Join-Path $Adapter 'PowerShell_adapter.dsc.resource.json') | ConvertFrom-Json
+    $section = if ($Operation -eq 'List') { $manifest.adapter.list } else { $manifest.($Operation.ToLower()) }
+    $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Command $section.executable).Source)
+    $info.WorkingDirectory = $Adapter
+    foreach ($argument in $section.args) {
+        if ($argument -is [string]) { $info.ArgumentList.Add($argument) }
+        elseif ($argument.PSObject.Properties['resourceTypeArg']) { $info.ArgumentList.Add($argument.resourceTypeArg); $info.ArgumentList.Add($ResourceType) }
+        elseif ($argument.PSObject.Properties['resourcePathArg']) {
+            $info.ArgumentList.Add($argument.resourcePathArg)
+            $info.ArgumentList.Add($(if ($argument.includeQuotes) { '"' + $ResourcePath + '"' } else { $ResourcePath }))
+        }
+    }
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    if ($Json) { $process.StandardInput.Write($Json) }
+    $process.StandardInput.Close()
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $stdout = $process.StandardOutput.ReadToEnd()
+    $process.WaitForExit()
+    [pscustomobject]@{
+        ExitCode = $process.ExitCode
+        Output   = @($stdout -split "`n" | Where-Object { $_.Trim() } | ForEach-Object { $_ | ConvertFrom-Json })
+        Error    = $stderr.Result
+    }
+}

@@ -44,9 +44,16 @@ function Resolve-Python {
             -Message "$settingSource names the Python '$setting', which is not a file and not a command on PATH." `
             -RecommendedAction 'Set $env:CONTAINERIMAGE_PYTHON to the path of a Python 3.9 or later that has the docker package.'
     }
+    # The built module carries the backend and every package it needs: a Python is all there is to install.
+    $install = if ([System.IO.Path]::DirectorySeparatorChar -eq '\') { 'winget install Python.Python.3.12' }
+               elseif ([System.IO.File]::Exists('/usr/bin/apt-get')) { 'apt install python3' }
+               elseif ([System.IO.File]::Exists('/usr/bin/dnf')) { 'dnf install python3' }
+               elseif ([System.IO.File]::Exists('/sbin/apk')) { 'apk add python3' }
+               elseif ([System.IO.File]::Exists('/usr/bin/sw_vers')) { 'brew install python3, or python.org' }
+               else { 'the python3 package of your system, or python.org' }
     New-ContainerImageError -Kind BackendUnavailable -Target 'python' `
-            -Message 'ContainerImage needs Python 3.9 or later, and none was found (tried python3, python, py -3).' `
-            -RecommendedAction 'Install Python 3 and run "python -m pip install containerimage", or set $env:CONTAINERIMAGE_PYTHON to the path of a Python that has the docker package.'
+            -Message "ContainerImage needs Python 3.9 or later, and none was found (tried python3, python, py -3 on PATH). Install it: $install." `
+            -RecommendedAction "Install Python 3.9 or later ($install), or set `$env:CONTAINERIMAGE_PYTHON to the path of one. The installed module carries every Python package it needs."
 }
 
 # What the backend reads from the environment when it starts. When any of these changes, the next call
@@ -69,11 +76,17 @@ function Start-BackendProcess {
     if ($python -is [System.Management.Automation.ErrorRecord]) { return $python }
     $arguments = [System.Collections.Generic.List[string]]::new()
     foreach ($argument in $python.Arguments) { $arguments.Add($argument) }
-    $arguments.Add([System.IO.Path]::Combine($PSScriptRoot, 'start-backend.py'))
-    # Then where to find the backend when it is not installed: the built module's bundled copy, the checkout's.
-    foreach ($folder in 'backend', '../../backend') {
-        $path = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($script:ModuleRoot, $folder))
-        if ([System.IO.Directory]::Exists([System.IO.Path]::Combine($path, 'containerimage'))) { $arguments.Add($path) }
+    # The built module carries the backend and its dependencies (backend/, THIRD-PARTY.txt): they come first,
+    # and the user's site-packages (-s) not at all. A checkout's backend/ comes after the installed packages.
+    $bundle = [System.IO.Path]::Combine($script:ModuleRoot, 'backend')
+    $bundled = [System.IO.File]::Exists([System.IO.Path]::Combine($bundle, 'THIRD-PARTY.txt'))
+    if ($bundled) { $arguments.Add('-s') }
+    $arguments.Add([System.IO.Path]::Combine($script:ModuleRoot, 'Private', 'start-backend.py'))
+    if ($bundled) {
+        $arguments.Add('--bundle'); $arguments.Add($bundle)
+    } else {
+        $checkout = [System.IO.Path]::GetFullPath([System.IO.Path]::Combine($script:ModuleRoot, '../../backend'))
+        if ([System.IO.Directory]::Exists([System.IO.Path]::Combine($checkout, 'containerimage'))) { $arguments.Add($checkout) }
     }
 
     $info = [System.Diagnostics.ProcessStartInfo]::new($python.Path)

@@ -1,22 +1,18 @@
-# The class-based DSC resource ContainerImage: one image repository:tag on the Docker engine, present
-# (optionally pinned to a digest) or absent. The desired-state logic is the backend's (state.get/state.set,
-# backend/containerimage/operations/state.py), shared with the DSC v3 resource and Sync-ContainerImage.
+# ContainerImageDsc: the class-based DSC resource ContainerImage: one image repository:tag on the Docker
+# engine, present (optionally pinned to a digest) or absent. The desired-state logic is the backend's
+# (state.get/state.set, backend/containerimage/operations/state.py), shared with the DSC v3 command resource
+# and Sync-ContainerImage; the backend is the ContainerImage module's (RequiredModules).
 #
-# Why a nested module: DSC finds class resources only in the root module or a nested module, parsed as
-# they are (a dot-sourced file is not seen). The class needs the backend, which lives in the root module's
-# scope: Private/DscResource.ps1, run by the root module as it loads, hands this module the root module
-# ($script:RootModule). Loaded on its own (`using module` of this file, as DSC may do), it imports the
-# module beside it to get one.
+# A module of its own, the class in its root module: `using module <manifest>` (Invoke-DscResource) brings
+# in the root module's classes only, and DSC v3's PowerShell adapter parses the root module file. So
+# importing ContainerImage compiles no class.
 
-$script:RootModule = $null
-
-function Get-ContainerImageRootModule {
-    # The ContainerImage module whose backend the resource uses.
-    if (-not $script:RootModule) {
-        $script:RootModule = Import-Module (Join-Path $PSScriptRoot 'ContainerImage.psd1') -PassThru -Global |
-            Where-Object Name -eq 'ContainerImage' | Select-Object -First 1
-    }
-    $script:RootModule
+function Get-ContainerImageModule {
+    # The ContainerImage module whose backend the resource uses: the one RequiredModules imported (or,
+    # when it was removed since, imported anew).
+    $module = Get-Module ContainerImage | Sort-Object Version -Descending | Select-Object -First 1
+    if (-not $module) { $module = Import-Module ContainerImage -Global -PassThru -ErrorAction Stop | Select-Object -First 1 }
+    $module
 }
 
 function Invoke-ContainerImageState {
@@ -26,7 +22,7 @@ function Invoke-ContainerImageState {
     $params = @{ name = [string]$Resource.Name; ensure = [string]$Resource.Ensure }
     if ($Resource.Tag) { $params.tag = [string]$Resource.Tag }
     if ($Resource.Digest) { $params.digest = [string]$Resource.Digest }
-    $result = & (Get-ContainerImageRootModule) { param($m, $p) Invoke-Backend -Method $m -Params $p } $Method $params
+    $result = & (Get-ContainerImageModule) { param($m, $p) Invoke-Backend -Method $m -Params $p } $Method $params
     if ($result -is [System.Management.Automation.ErrorRecord]) { throw $result }
     $result
 }
