@@ -4,7 +4,6 @@
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     # DSC v3's adapter is on no package registry reached here: a copy of PowerShell/DSC must be on the machine.
-    $script:hasAdapter = Test-DscV3Adapter
 }
 
 BeforeAll {
@@ -210,7 +209,7 @@ Describe 'The ContainerImage DSC resource' {
     Context 'Loaded as DSC loads it' {
         BeforeAll {
             $script:name = New-FreshImage -Prefix fresh/dscload -Layers 1
-            $script:adapter = Get-DscV3Adapter -Destination (Join-Path $TestDrive 'dsc')
+            $script:adapter = Get-DscV3Adapter
             $script:type = 'ContainerImageDsc/ContainerImage'
         }
         AfterAll { Remove-TestImage "${name}:latest" }
@@ -235,7 +234,7 @@ Describe 'The ContainerImage DSC resource' {
             $get.Error | Should -BeLike "*'Not A/Name' is not a valid reference*"
         }
 
-        It 'DSC v3''s PowerShell adapter lists it as ContainerImageDsc/ContainerImage, from the root module file' -Skip:(-not $hasAdapter) {
+        It 'DSC v3''s PowerShell adapter lists it as ContainerImageDsc/ContainerImage, from the root module file' {
             $list = Invoke-DscV3Adapter -Adapter $adapter -Operation List
             $list.ExitCode | Should -Be 0 -Because $list.Error
             $found = @($list.Output | Where-Object type -eq $type)
@@ -248,7 +247,7 @@ Describe 'The ContainerImage DSC resource' {
             @($list.Output | Where-Object type -like 'ContainerImage/*').Count | Should -Be 0 -Because 'ContainerImage exports no DSC resource now'
         }
 
-        It 'DSC v3''s PowerShell adapter runs Set, Get and Test on it, Present then Absent' -Skip:(-not $hasAdapter) {
+        It 'DSC v3''s PowerShell adapter runs Set, Get and Test on it, Present then Absent' {
             $path = Join-Path $DscModulePath 'ContainerImageDsc.psm1'
             foreach ($ensure in 'Present', 'Absent') {
                 $instance = @{ Name = $name; Ensure = $ensure } | ConvertTo-Json -Compress

@@ -5,7 +5,6 @@
 # as DSC loads it; the wheel installed into a venv.
 BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
-    $script:hasAdapter = Test-DscV3Adapter
     # Once per test run: the Stdio pass (the packages do not depend on the transport of the test process;
     # the in-process transport of the installed module is tested here with its own DLL).
     $script:skipPass = $env:CONTAINERIMAGE_TRANSPORT -eq 'InProcess'
@@ -273,8 +272,8 @@ try { Get-ContainerImage } catch { @{ Id = `$_.FullyQualifiedErrorId; Message = 
         ($test.Output | ConvertFrom-Json).InDesiredState | Should -BeFalse
     }
 
-    It 'DSC v3''s PowerShell adapter finds ContainerImageDsc/ContainerImage in the installed package and runs it' -Skip:(-not $hasAdapter) {
-        $adapter = Get-DscV3Adapter -Destination (Join-Path $TestDrive 'dsc')
+    It 'DSC v3''s PowerShell adapter finds ContainerImageDsc/ContainerImage in the installed package and runs it' {
+        $adapter = Get-DscV3Adapter
         $list = Use-UserEnvironment { Invoke-DscV3Adapter -Adapter $adapter -Operation List }
         $list.ExitCode | Should -Be 0 -Because $list.Error
         $found = @($list.Output | Where-Object type -eq 'ContainerImageDsc/ContainerImage')

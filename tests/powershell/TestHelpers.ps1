@@ -240,26 +240,13 @@ switch ($Method) {
     }
 }
 
-function Test-DscV3Adapter {
-    # Whether DSC v3's PowerShell adapter can be had on this machine (see Get-DscV3Adapter).
-    [bool]($env:CONTAINERIMAGE_DSC_ADAPTER -or (Test-Path -LiteralPath $(if ($env:CONTAINERIMAGE_DSC_REPO) { $env:CONTAINERIMAGE_DSC_REPO } else { '/work/.mirror/PowerShell+DSC/repo' })))
-}
-
 function Get-DscV3Adapter {
     # DSC v3's PowerShell adapter (PowerShell/DSC adapters/powershell: the adapter manifest and
-    # psDscAdapter/), unchanged, in a folder of its own: $env:CONTAINERIMAGE_DSC_ADAPTER names a folder
-    # holding it, else it is taken from a git copy of PowerShell/DSC ($env:CONTAINERIMAGE_DSC_REPO, else the
-    # search tool's mirror). $null when neither is on this machine (it is on no package registry reached here).
-    param([Parameter(Mandatory)] [string] $Destination)
+    # psDscAdapter/), unchanged: $env:CONTAINERIMAGE_DSC_ADAPTER names a folder holding another copy (a newer
+    # DSC release's), else the copy in tests/dsc/adapter (see tests/dsc/README.md; the adapter is on no
+    # package registry reached here).
     if ($env:CONTAINERIMAGE_DSC_ADAPTER) { return $env:CONTAINERIMAGE_DSC_ADAPTER }
-    $repository = if ($env:CONTAINERIMAGE_DSC_REPO) { $env:CONTAINERIMAGE_DSC_REPO } else { '/work/.mirror/PowerShell+DSC/repo' }
-    if (-not (Test-Path -LiteralPath $repository)) { return $null }
-    $null = New-Item -ItemType Directory -Force $Destination
-    $archive = Join-Path $Destination 'adapter.tar'
-    & git --git-dir $repository archive --format=tar -o $archive HEAD adapters/powershell/psDscAdapter adapters/powershell/PowerShell_adapter.dsc.resource.json
-    if ($LASTEXITCODE -ne 0) { return $null }
-    & tar -x -f $archive -C $Destination
-    Join-Path $Destination 'adapters/powershell'
+    [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../dsc/adapter'))
 }
 
 function Invoke-DscV3Adapter {
