@@ -128,6 +128,8 @@ function Find-ContainerImage {
             }
             foreach ($warning in $result.warnings) { $PSCmdlet.WriteWarning($warning) }
             Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult'
+            # A type name of its own selects the format view with the TAGS column.
+            if ($ListTags) { Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult#Tags' }
             $PSCmdlet.WriteObject($result.results, $true)
             foreach ($problem in $result.errors) { $PSCmdlet.WriteError((ConvertFrom-BackendError $problem)) }
         }
