@@ -23,7 +23,7 @@ DEBIAN_PACKAGES=(
     docker.io docker-registry apache2-utils busybox-static
     python3-docker python3-yaml python3-colorama python3-pytest
     python3-hypothesis python3-venv python3-setuptools python3-pip
-    libpython3.11
+    libpython3.11 tmux
 )
 DEV_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev"
 PESTER_DIR="$DEV_CACHE/pester/$PESTER_VERSION"

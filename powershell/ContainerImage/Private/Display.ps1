@@ -40,16 +40,17 @@ function ConvertTo-HumanSize {
 
 function ConvertTo-ContainerImageText {
     # A structured property's value as Export-Csv writes it: the value, marked so that its ToString gives
-    # text (Labels and other maps key=value;key=value, lists their items ;-separated, UsedBy and Aliases their names) while
-    # $image.Labels['key'], $image.UsedBy.Name and @($image.UsedBy).Count work as before.
+    # text (Labels and other maps key=value;key=value, lists their items ;-separated, UsedBy and Aliases their
+    # names) while $image.Labels.key, $alias.Tags[17763], $image.UsedBy.Name and @($image.UsedBy).Count work
+    # as before. The value itself is marked (its pstypenames), not copied, except arrays (see below).
     param($Value, [ValidateSet('Map', 'List', 'NameList')] [string] $As)
-    if ($As -eq 'Map' -and $Value -isnot [System.Collections.IDictionary]) {
-        # JSON's object as an ordered dictionary: $image.Labels['key'] and $image.Labels.key both work.
-        $map = [ordered]@{}
-        if ($Value) { foreach ($property in $Value.PSObject.Properties) { $map[$property.Name] = $property.Value } }
-        $Value = $map
+    if ($As -eq 'Map') { }   # a dictionary, or JSON's object: as it is
+    elseif ($Value -is [array]) {
+        # A copy: the type name added below sticks to the array itself, and an empty array may be .NET's
+        # one shared empty array.
+        $Value = $Value.Clone()
     }
-    elseif ($null -eq $Value) { $Value = @() }
+    elseif ($As -ne 'Map') { $Value = @($Value) }
     $wrapped = [psobject]$Value
     $wrapped.pstypenames.Insert(0, "ContainerImage.$As")
     , $wrapped   # not enumerated: a list stays one value
@@ -66,7 +67,11 @@ function Register-ContainerImageDisplay {
         Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName FormatSize -Value $size -Force
     }
     $text = @{
-        'ContainerImage.Map'           = { @(foreach ($key in $this.Keys) { "$key=$($this[$key])" }) -join ';' }
+        'ContainerImage.Map'           = {
+            if ($this -is [System.Collections.IDictionary]) { $pairs = foreach ($key in $this.Keys) { "$key=$($this[$key])" } }
+            else { $pairs = foreach ($property in $this.PSObject.Properties) { "$($property.Name)=$($property.Value)" } }
+            @($pairs) -join ';'
+        }
         'ContainerImage.List'          = { @(foreach ($item in $this) { [string]$item }) -join ';' }
         'ContainerImage.NameList' = { @(foreach ($item in $this) { [string]$item.Name }) -join ';' }
     }
