@@ -54,8 +54,9 @@ function Find-ContainerImage {
     .EXAMPLE
     Find-ContainerImage -Term nanoserver -Limit 5
 
-    NAME                          DESCRIPTION                       STARS OFFICIAL AUTOMATED TAGS
-    microsoft/nanoserver          The Nano Server base image          620
+    STARS OFFICIAL AUTOMATED NAME                        DESCRIPTION
+    ----- -------- --------- ----                        -----------
+      620                    microsoft/nanoserver        The Nano Server base image
 
     Searches Docker Hub, like docker search nanoserver --limit 5.
 
