@@ -88,7 +88,7 @@ BeforeAll {
                 @{ Id = '0123456789ab'; FullId = "sha256:$('0123456789ab' * 5)abcd"; Created = $now.AddMinutes(-90); Size = 5368709120
                     Labels = [pscustomobject]@{ 'org.opencontainers.image.title' = 'aspnet' }; Containers = 0; UsedBy = @()
                     Repository = 'mcr.microsoft.com/dotnet/framework/aspnet'; Tag = '4.8-windowsservercore-ltsc2022' }
-                @{ Id = 'ba9876543210'; FullId = "sha256:$('ba9876543210' * 5)dcba"; Created = $now.AddSeconds(-75); Size = 999600
+                @{ Id = 'ba9876543210'; FullId = "sha256:$('ba9876543210' * 5)dcba"; Created = $now.AddSeconds(-75); Size = 999400
                     Labels = $null; Containers = 0; UsedBy = @(); Repository = $null; Tag = $null }))
         'ContainerImage.HistoryEntry'         = @(Get-ContainerImageHistory microsoft/aspnet:latest)
         'ContainerImage.HistoryEntry#NoTrunc' = @(Get-ContainerImageHistory microsoft/aspnet:latest -NoTrunc)
@@ -155,7 +155,8 @@ Describe 'The views of <_>' -ForEach $ViewNames {
         foreach ($object in $objects) { $object.pstypenames[0] | Should -Be $view.TypeName }
     }
 
-    It 'shows every column at <_> characters, within the width, each header on one line' -ForEach 60, 80, 120, 200 {
+    # 59: what the console host of a 60-column terminal lays tables out for.
+    It 'shows every column at <_> characters, within the width, each header on one line' -ForEach 59, 60, 80, 120, 200 {
         $width = $_
         $lines = @(($objects | Out-String -Width $width) -split '\r?\n')
         foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual $width -Because "line '$line'" }
@@ -229,14 +230,15 @@ Describe 'Get-ContainerImage''s table' {
         $row[0] | Should -Match ('^[0-9a-f]{12} .+ ago +[0-9.]+[kMG]?B ' + [regex]::Escape($longRepository.Substring(0, 19)) + $ellipsis + ' ' + $tag + '$')
     }
 
-    It 'looks the same in a real 80-column terminal (tmux)' {
+    It 'looks the same in a real <_>-column terminal (tmux)' -ForEach 60, 80 {
+        $columns = $_
         $socket = "views-$([guid]::NewGuid().ToString('n').Substring(0, 8))"
         $script = Join-Path $TestDrive 'show-images.ps1'
         Set-Content $script "Import-Module '$ModulePath'; Get-ContainerImage -Name '$longRepository', 'microsoft/*'; 'VIEWS' + '-DONE'"
         $pwsh = (Get-Command pwsh).Source
         try {
             # pwsh runs the script in the terminal (its console host formats the output) and stays open.
-            & tmux -L $socket new-session -d -x 80 -y 40 "'$pwsh' -NoProfile -NoLogo -NoExit -File '$script'"
+            & tmux -L $socket new-session -d -x $columns -y 40 "'$pwsh' -NoProfile -NoLogo -NoExit -File '$script'"
             $LASTEXITCODE | Should -Be 0
             $deadline = [datetime]::UtcNow.AddSeconds(90)
             do {
@@ -248,22 +250,24 @@ Describe 'Get-ContainerImage''s table' {
             $width = [int](& tmux -L $socket display-message -p -t 0 '#{pane_width}')
         }
         finally { & tmux -L $socket kill-server 2>&1 | Out-Null }
-        $width | Should -Be 80
+        $width | Should -Be $columns
         $expected = @(Get-ContainerImage -Name $longRepository, 'microsoft/*')
         $header = [array]::IndexOf($pane, ($pane | Where-Object { $_ -match '^IMAGE ID' } | Select-Object -First 1))
         $pane[$header] | Should -Match '^IMAGE ID +CREATED +SIZE REPOSITORY +TAG$'
         $rows = @($pane[($header + 2)..($header + 1 + $expected.Count)])
-        # The console host lays the table out for one column less than the terminal (79 here): the
-        # repository is whole, or its first 10 or more characters and the ellipsis.
+        # The console host lays the table out for one column less than the terminal: each cell is whole,
+        # or its start and the ellipsis; the header stayed on one line above.
+        function Test-Cell([string] $Shown, [string] $Whole) {
+            $Shown -eq $Whole -or ($Shown.EndsWith($ellipsis) -and $Shown.Length -ge 4 -and $Whole.StartsWith($Shown.TrimEnd($ellipsis)))
+        }
         foreach ($image in $expected) {
             $found = @($rows | Where-Object {
-                    $_ -match "^$($image.Id) .+ ago +[0-9.]+[kMG]?B (?<repository>\S+) +$([regex]::Escape($image.Tag))$" -and
-                    ($Matches.repository -eq $image.Repository -or ($Matches.repository.EndsWith($ellipsis) -and $Matches.repository.Length -ge 11 -and
-                        $image.Repository.StartsWith($Matches.repository.TrimEnd($ellipsis))))
+                    $_ -match "^$($image.Id) .+ ago +[0-9.]+[kMG]?B (?<repository>\S+) +(?<tag>\S+)$" -and
+                    (Test-Cell $Matches.repository $image.Repository) -and (Test-Cell $Matches.tag $image.Tag)
                 })
             $found.Count | Should -BeGreaterThan 0 -Because "$($image.Repository):$($image.Tag) in`n$($pane -join "`n")"
         }
-        @($rows | Where-Object { $_ -like "* $($longRepository.Substring(0, 10))*$ellipsis *" }).Count | Should -Be 1
+        @($rows | Where-Object { $_ -like "* $($longRepository.Substring(0, 9))*$ellipsis *" }).Count | Should -Be 1
         $pane[$header + 2 + $expected.Count] | Should -BeIn @('', 'VIEWS-DONE')   # no row wrapped onto a second line
     }
 }
