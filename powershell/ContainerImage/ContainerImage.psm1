@@ -14,5 +14,6 @@ if ($started -is [hashtable]) { $script:Backend = $started }
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Public", '*.ps1')) { . $file }
 
 Register-ContainerImageCompleter
+Register-ContainerImageDisplay
 
 $ExecutionContext.SessionState.Module.OnRemove = { Stop-Backend }

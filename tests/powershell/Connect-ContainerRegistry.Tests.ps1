@@ -39,7 +39,7 @@ Describe 'Connect-ContainerRegistry' {
         $login.Registry | Should -Be $registry
         $login.UserName | Should -Be $env:CONTAINERIMAGE_TEST_USER
         $login.Store | Should -Be 'config.json'
-        ($login | Format-Table | Out-String) | Should -Match 'REGISTRY\s+USERNAME\s+STORE'
+        ($login | Format-Table | Out-String) | Should -Match 'STORE\s+REGISTRY\s+USERNAME'
         Get-StoredLogin $registry | Should -Be "$($env:CONTAINERIMAGE_TEST_USER):$password"
         Remove-TestImage $private
         Invoke-Docker pull $private | Out-Null

@@ -70,7 +70,7 @@ Describe 'Find-ContainerImage in a private registry' {
 
     It 'shows a table like docker search' {
         $text = Find-ContainerImage -Registry $mirror -Term 'search-test/ps-one' -ListTags | Out-String -Width 250
-        $text | Should -Match 'NAME +DESCRIPTION +STARS +OFFICIAL +AUTOMATED +TAGS'
+        $text | Should -Match 'STARS +OFFICIAL +AUTOMATED +NAME +DESCRIPTION +TAGS'
         $text | Should -Match ([regex]::Escape("$($pushed[0]) ") + ' *search-test/ps-one for Pester +1\.0, latest')
     }
 

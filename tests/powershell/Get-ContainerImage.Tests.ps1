@@ -151,8 +151,8 @@ Describe 'Get-ContainerImage' {
 
     It 'shows the docker images table by default' {
         $table = Get-ContainerImage -Name microsoft/nanoserver | Out-String -Width 200
-        $table | Should -Match 'REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE'
-        $table | Should -Match 'microsoft/nanoserver\s+latest\s+[0-9a-f]{12}\s+.*ago\s+[0-9.]+(kB|MB)'
+        $table | Should -Match 'IMAGE ID\s+CREATED\s+SIZE\s+REPOSITORY\s+TAG'
+        $table | Should -Match '[0-9a-f]{12}\s+.*ago\s+[0-9.]+(kB|MB)\s+microsoft/nanoserver\s+latest'
     }
 
     It 'completes local image names' {

@@ -46,7 +46,7 @@ Describe 'Publish-ContainerImage' {
         $pushed.Digest | Should -Match '^sha256:[0-9a-f]{64}$'
         Get-RepoDigest $published | Should -Contain "$published@$($pushed.Digest)"
         $pushed.Size | Should -Be (Get-ContainerImage -Name "${published}:latest").Size
-        ($pushed | Format-Table | Out-String -Width 300) | Should -Match 'NAME\s+TAG\s+DIGEST\s+SIZE'
+        ($pushed | Format-Table | Out-String -Width 300) | Should -Match 'DIGEST\s+SIZE\s+NAME\s+TAG'
     }
 
     It 'pushes a -Tag, or every tag with -AllTags' {

@@ -84,8 +84,8 @@ Describe 'Remove-ContainerImage' {
         $result.SpaceReclaimed | Should -Be $own
         $own | Should -BeGreaterOrEqual 200000
         $table = $result | Out-String -Width 200
-        $table | Should -Match 'IMAGE\s+IMAGE ID\s+UNTAGGED\s+DELETED\s+RECLAIMED'
-        $table | Should -Match "test/remove-ps:space\s+$($id.Substring(7, 12))\s+test/remove-ps:space\s+$($id.Substring(7, 12))\s+2\d\d(\.\d+)?kB"
+        $table | Should -Match 'IMAGE ID\s+RECLAIMED\s+IMAGE\s+UNTAGGED\s+DELETED'
+        $table | Should -Match "$($id.Substring(7, 12))\s+2\d\d(\.\d+)?kB\s+test/remove-ps:space\s+test/remove-ps:space\s+$($id.Substring(7, 12))"
     }
 
     It 'refuses with ResourceBusy naming every dependent container (stopped, running, of an image built on it) and the image' {

@@ -56,7 +56,7 @@ Describe 'Sync-ContainerImage' {
         $changes[0].Name | Should -Be $first
         $changes[0].Line | Should -Be 2
         Get-ImageId "${first}:latest" | Should -BeLike "sha256:$($changes[0].NewId)*" -Because 'the short id is the new image'
-        ($changes | Format-Table | Out-String) | Should -Match 'ACTION\s+NAME\s+TAG\s+DIGEST'
+        ($changes | Format-Table | Out-String) | Should -Match 'ACTION\s+OLD ID\s+NEW ID\s+NAME\s+TAG\s+REASON'
     }
 
     It 'changes nothing when the engine already holds the list, and says so with -Verbose' {

@@ -30,7 +30,7 @@ Describe 'The seed guide, end to end' {
         $images = Get-ContainerImage -Name microsoft/windowsservercore, microsoft/nanoserver
         $images.Repository | Sort-Object | Should -Be @('microsoft/nanoserver', 'microsoft/windowsservercore')
         $images | ForEach-Object { $_.PSObject.TypeNames[0] | Should -Be 'ContainerImage.Image' }
-        ($images | Format-Table | Out-String) | Should -Match 'REPOSITORY\s+TAG\s+IMAGE ID'
+        ($images | Format-Table | Out-String) | Should -Match 'IMAGE ID\s+CREATED\s+SIZE\s+REPOSITORY\s+TAG'
     }
 
     It 'creates a new image windowsservercoreiis from a container' {

@@ -13,7 +13,7 @@ function ConvertTo-SettingObject {
             Name       = $alias.Name
             Repository = $alias.Repository
             Tag        = $alias.Tag
-            Tags       = $tags
+            Tags       = ConvertTo-ContainerImageText $tags -As Map
             Source     = $alias.Source
         }
         $object.pstypenames.Insert(0, 'ContainerImage.Alias')
@@ -26,8 +26,8 @@ function ConvertTo-SettingObject {
         Python     = $Row.Python
         Transport  = $Row.Transport
         Progress   = [bool]$Row.Progress
-        Registries = [string[]]@($Row.Registries)
-        Aliases    = @($aliases)
+        Registries = ConvertTo-ContainerImageText ([string[]]@($Row.Registries)) -As List
+        Aliases    = ConvertTo-ContainerImageText @($aliases) -As NameList
         Problem    = if ($Row.Problem) { [string]$Row.Problem.message } else { $null }
     }
     $setting.pstypenames.Insert(0, 'ContainerImage.Setting')

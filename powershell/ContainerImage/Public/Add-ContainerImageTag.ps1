@@ -31,8 +31,9 @@ function Add-ContainerImageTag {
     .EXAMPLE
     Add-ContainerImageTag -Name microsoft/nanoserver -Tag test/nano:base
 
-    REPOSITORY  TAG   IMAGE ID      CREATED      SIZE
-    test/nano   base  3a2d8b1e9f04  2 hours ago  1.98MB
+    IMAGE ID     CREATED               SIZE REPOSITORY           TAG
+    --------     -------               ---- ----------           ---
+    3a2d8b1e9f04 2 hours ago         1.98MB test/nano            base
 
     Names the image microsoft/nanoserver:latest test/nano:base too.
 

@@ -29,8 +29,9 @@ function Connect-ContainerRegistry {
     .EXAMPLE
     Connect-ContainerRegistry -Registry registry.example.com:5000 -Credential (Get-Credential)
 
-    REGISTRY                   USERNAME  STORE
-    registry.example.com:5000  jane      config.json
+    STORE         REGISTRY                          USERNAME
+    -----         --------                          --------
+    config.json   registry.example.com:5000         jane
 
     Logs in to a private registry; docker push to it works too from now on.
 

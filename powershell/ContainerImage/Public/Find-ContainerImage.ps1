@@ -54,8 +54,9 @@ function Find-ContainerImage {
     .EXAMPLE
     Find-ContainerImage -Term nanoserver -Limit 5
 
-    NAME                          DESCRIPTION                       STARS OFFICIAL AUTOMATED TAGS
-    microsoft/nanoserver          The Nano Server base image          620
+    STARS OFFICIAL AUTOMATED NAME                        DESCRIPTION
+    ----- -------- --------- ----                        -----------
+      620                    microsoft/nanoserver        The Nano Server base image
 
     Searches Docker Hub, like docker search nanoserver --limit 5.
 
@@ -128,6 +129,8 @@ function Find-ContainerImage {
             }
             foreach ($warning in $result.warnings) { $PSCmdlet.WriteWarning($warning) }
             Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult'
+            # A type name of its own selects the format view with the TAGS column.
+            if ($ListTags) { Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult#Tags' }
             $PSCmdlet.WriteObject($result.results, $true)
             foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
         }

@@ -36,8 +36,9 @@ function Get-ContainerImage {
     .EXAMPLE
     Get-ContainerImage
 
-    REPOSITORY                  TAG                 IMAGE ID      CREATED       SIZE
-    microsoft/windowsservercore latest              6c4f5e3ab4f2  2 hours ago   1.46 MB
+    IMAGE ID     CREATED               SIZE REPOSITORY           TAG
+    --------     -------               ---- ----------           ---
+    6c4f5e3ab4f2 2 hours ago         1.46MB microsoft/windowsse… latest
 
     Lists every tagged image, like docker images.
 
@@ -75,7 +76,9 @@ function Get-ContainerImage {
     (the number of containers, running or not, that use the image), UsedBy (those containers, each with
     Id, Name and State), ParentId, RunsOnHost ($true when the engine's host can run the image with its
     default isolation, $false when it cannot, $null when the image does not say its platform; see
-    Test-ContainerImage for the reason).
+    Test-ContainerImage for the reason). Export-Csv writes Labels as key=value;key=value and UsedBy as the
+    containers' names, ;-separated. The table shows the short columns first, and REPOSITORY and TAG share the
+    rest of the console's width, cut with an ellipsis (…) when it is narrow.
 
     .LINK
     Install-ContainerImage

@@ -50,9 +50,10 @@ function Get-ContainerImageSetting {
     .EXAMPLE
     (Get-ContainerImageSetting).Aliases
 
-    NAME               REPOSITORY                               TAG   TAGS                                          SOURCE
-    NanoServer         mcr.microsoft.com/windows/nanoserver           17763: 1809, 20348: ltsc2022, 26100: ltsc2025 default
-    Tools              registry.example.com:5000/tools/busybox  latest                                              settings
+    SOURCE   NAME              REPOSITORY                              TAG
+    ------   ----              ----------                              ---
+    default  NanoServer        mcr.microsoft.com/windows/nanoserver    17763: 1809, 20348: ltsc2022, 26100: ltsc2025
+    settings Tools             registry.example.com:5000/tools/busybox latest
 
     Lists the image aliases: the defaults shipped with the module and your own (Source settings).
 

@@ -24,8 +24,9 @@ function Import-ContainerImage {
     .EXAMPLE
     Import-ContainerImage -Path ./nanoserver.tar
 
-    REPOSITORY           TAG     IMAGE ID      CREATED        SIZE
-    microsoft/nanoserver latest  1b94586c1a52  2 minutes ago  1.98MB
+    IMAGE ID     CREATED               SIZE REPOSITORY           TAG
+    --------     -------               ---- ----------           ---
+    1b94586c1a52 2 minutes ago       1.98MB microsoft/nanoserver latest
 
     Loads the images of one archive.
 

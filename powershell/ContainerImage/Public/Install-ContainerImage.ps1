@@ -58,8 +58,9 @@ function Install-ContainerImage {
     .EXAMPLE
     Install-ContainerImage -Name microsoft/nanoserver
 
-    REPOSITORY           TAG     IMAGE ID      CREATED        SIZE
-    microsoft/nanoserver latest  3a2d8b1e9f04  2 minutes ago  1.46 MB
+    IMAGE ID     CREATED               SIZE REPOSITORY           TAG
+    --------     -------               ---- ----------           ---
+    3a2d8b1e9f04 2 minutes ago       1.46MB microsoft/nanoserver latest
 
     Installs the base image (the seed guide's "Install-ContainerImage -Name NanoServer").
 

@@ -45,8 +45,9 @@ function New-ContainerImage {
     docker create --network none --name web microsoft/aspnet
     New-ContainerImage -Container web -Name test/web -Tag v1 -Message 'IIS configured'
 
-    REPOSITORY  TAG  IMAGE ID      CREATED                 SIZE
-    test/web    v1   5c1b3a7d9e02  Less than a minute ago  1.98MB
+    IMAGE ID     CREATED               SIZE REPOSITORY           TAG
+    --------     -------               ---- ----------           ---
+    5c1b3a7d9e02 Less than a secon…  1.98MB test/web             v1
 
     Makes the image test/web:v1 of the container web (the seed guide's "Create new image").
 

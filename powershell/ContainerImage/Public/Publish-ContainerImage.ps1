@@ -38,8 +38,9 @@ function Publish-ContainerImage {
     Add-ContainerImageTag -Name microsoft/aspnet -Tag "$env:CONTAINERIMAGE_TEST_REGISTRY/username/containername"
     Publish-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_REGISTRY/username/containername"
 
-    NAME                                    TAG     DIGEST                                                                   SIZE
-    127.0.0.1:5000/username/containername   latest  sha256:6f32af58e5bb2c2777e2acd8f682ad9a7daff82dcc90f3040b9419a0d84f5c11  1.98MB
+    DIGEST                  SIZE NAME                      TAG
+    ------                  ---- ----                      ---
+    sha256:6f32af58e5bb…  1.98MB 127.0.0.1:5000/username/… latest
 
     The seed's "docker push username/containername", to a private registry.
 

@@ -67,9 +67,10 @@ function Remove-ContainerImage {
     .EXAMPLE
     Get-ContainerImage -Name 'test/*' | Remove-ContainerImage -PassThru -Confirm:$false
 
-    IMAGE              IMAGE ID      UNTAGGED          DELETED       RECLAIMED
-    test/app:1         3a2d8b1e9f04  test/app:1                             0B
-    test/app:2         3a2d8b1e9f04  test/app:2        3a2d8b1e9f04     1.98MB
+    IMAGE ID     RECLAIMED IMAGE               UNTAGGED           DELETED
+    --------     --------- -----               --------           -------
+    3a2d8b1e9f04        0B test/app:1          test/app:1
+    3a2d8b1e9f04    1.98MB test/app:2          test/app:2         3a2d8b1e9f04
 
     Removes every tag of the test repositories; the image goes with its last tag.
 

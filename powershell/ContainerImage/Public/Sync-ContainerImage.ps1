@@ -46,9 +46,10 @@ function Sync-ContainerImage {
     .EXAMPLE
     Sync-ContainerImage -Path ./images.yaml -Prune -Confirm:$false
 
-    ACTION   NAME                   TAG     DIGEST                OLD ID        NEW ID        REASON
-    Install  microsoft/nanoserver   latest  sha256:b5f6894a9a82…                125f437d73ea  The image microsoft/nanoserver:latest is not on this engine, …
-    Remove   test/old               1                             89a42c00de62                test/old:1 is not listed, and no container depends on it.
+    ACTION  OLD ID       NEW ID       NAME            TAG             REASON
+    ------  ------       ------       ----            ---             ------
+    Install              125f437d73ea microsoft/nano… latest          The image mic…
+    Remove  89a42c00de62              test/old        1               test/old:1 is…
 
     Installs what is missing and removes every unlisted image no container depends on.
 

@@ -58,8 +58,9 @@ function Test-ContainerImage {
     .EXAMPLE
     Test-ContainerImage -Name microsoft/nanoserver
 
-    NAME                 COMPATIBLE IMAGE       HOST                  ISOLATION REASON
-    microsoft/nanoserver True       linux amd64 linux 6.1.0-18-amd64            The image is for Linux (amd64) and …
+    COMPATIBLE ISOLATION NAME           IMAGE          HOST           REASON
+    ---------- --------- ----           -----          ----           ------
+    True                 microsoft/nan… linux amd64    linux 6.1.0-1… The image is …
 
     Tests a local image (or, when it is not on the engine, the one its registry has).
 
