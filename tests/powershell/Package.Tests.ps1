@@ -171,7 +171,7 @@ Get-InstalledPSResource | Where-Object Name -like 'ContainerImage*' | Sort-Objec
         $run = Invoke-AsUser @"
 Import-Module ContainerImage
 Install-ContainerImage -Name microsoft/windowsservercore, microsoft/nanoserver -Force | Out-Null
-`$listed = @(Get-ContainerImage -Name 'microsoft/*' | ForEach-Object { `$_.Repository })
+`$listed = @(Get-ContainerImage -Name 'microsoft/windowsservercore', 'microsoft/nano*' | ForEach-Object { `$_.Repository })
 & docker run --network none --name $container microsoft/windowsservercore sh -c 'echo iis > /iis.txt' | Out-Null
 `$new = New-ContainerImage -Container $container -Name pkgseediis -Message 'IIS installed'
 Add-ContainerImageTag -Name pkgseediis -Tag pkgseediis:v1 | Out-Null
