@@ -56,6 +56,10 @@ class _Cutting:
         self.socket.close()  # the listener: its address stays (a unix socket file), nothing accepts there
         for sock in sockets:
             close_socket(sock)
+        # serve_forever would go on polling the closed listener, which answers at once, forever: a thread
+        # spinning at full speed for the rest of the test process. Stop it; from a thread of its own,
+        # since cut() may run on a thread that serve_forever waits for.
+        threading.Thread(target=self.shutdown, name="cut-shutdown", daemon=True).start()
 
     def _carry(self, sock):
         with self.lock:

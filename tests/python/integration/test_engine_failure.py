@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import subprocess
+import threading
 import time
 import uuid
 
@@ -216,3 +217,15 @@ def test_a_registry_proxy_that_is_not_cut_passes_everything(sandbox_env, backend
                                                     "remote": True}))
         assert tested
         assert not registry.cut_done.is_set()
+
+
+def test_a_cut_proxy_stops_serving_and_leaves_no_thread_behind(sandbox_env):
+    # The tool itself: a cut proxy's server loop ends (it used to poll its closed listener forever, a thread
+    # at full speed that slowed the rest of the test run several times over).
+    proxy = CutRegistry(sandbox_env["CONTAINERIMAGE_TEST_MIRROR"]).start()
+    loops = [t for t in threading.enumerate() if t.name == "CutRegistry"]
+    assert loops, "the proxy's server thread was not found"
+    proxy.cut()
+    for loop in loops:
+        loop.join(timeout=30)
+        assert not loop.is_alive(), "the cut proxy's server loop still runs"
