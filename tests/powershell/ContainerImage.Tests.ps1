@@ -136,6 +136,29 @@ Describe 'The backend, under either transport' {
         }
     }
 
+    It 'reports a Python that dies at once as one error, never a broken pipe beside it' {
+        # Writing the handshake to a process that has just ended fails (broken pipe) at random: that failure
+        # must not reach -ErrorVariable as a raw IOException beside the module's error (it did, 3-9 times in 15).
+        $dies = Join-Path $TestDrive 'python-that-dies'
+        Set-Content $dies "#!/bin/sh`necho 'this python is broken' >&2`nexit 1"
+        chmod +x $dies
+        $ps = Invoke-InNewRunspace @"
+`$env:CONTAINERIMAGE_PYTHON = '$dies'
+try {
+    foreach (`$i in 1..15) {
+        `$e = `$null
+        Get-ContainerImage -ErrorVariable e -ErrorAction SilentlyContinue
+        "`$(`$e.Count) `$(`$e[0].FullyQualifiedErrorId)"
+    }
+} finally { `$env:CONTAINERIMAGE_PYTHON = `$null }
+"@
+        try {
+            $ps.Invoke() | Should -Be (@('1 ContainerImage.BackendUnavailable,Get-ContainerImage') * 15)
+        } finally {
+            $ps.Dispose()
+        }
+    }
+
     It 'applies a change of DOCKER_HOST at once: ConnectionError for an engine that is down, and back again' {
         $saved = $env:DOCKER_HOST
         Get-ContainerImage | Out-Null

@@ -126,6 +126,7 @@ function Start-BackendProcess {
         Python      = $python
         Environment = $environment
         Handshake   = $null
+        Bundled     = $bundled   # the installed module: it carries the backend and its packages
     }
     $backend.Writer.AutoFlush = $true
     $backend.HandshakeId = Send-BackendMessage -Backend $backend -Method handshake
@@ -142,7 +143,8 @@ function Complete-BackendHandshake {
         Stop-Backend -Backend $Backend
         return New-ContainerImageError -Kind BackendUnavailable -Target $python.Path `
             -Message "Python at '$($python.Path)' (from $($python.Source)) could not run the ContainerImage backend: $($handshake.Exception.Message)" `
-            -RecommendedAction 'Install the backend into that Python ("python -m pip install containerimage", or its dependencies docker, pyyaml and colorama), or set $env:CONTAINERIMAGE_PYTHON to a Python that has them.'
+            -RecommendedAction $(if ($Backend.Bundled) { 'This module carries the backend and every package it needs: set $env:CONTAINERIMAGE_PYTHON to a working Python 3.9 or later.' }
+                                 else { 'Install the backend into that Python ("python -m pip install containerimage", or its dependencies docker, pyyaml and colorama), or set $env:CONTAINERIMAGE_PYTHON to a Python that has them.' })
     }
     if ($handshake.protocolVersion -ne $script:ProtocolVersion) {
         Stop-Backend -Backend $Backend
@@ -255,7 +257,10 @@ function Stop-Backend {
     if ($script:Backend -eq $Backend) { $script:Backend = $null }
     if (-not $Backend) { return }
     if ($Backend.Transport -eq 'InProcess') { Stop-InProcessBackend $Backend; return }
-    try { $Backend.Writer.Dispose() } catch { Write-Debug "closing the backend's stdin: $_" }
+    # The pipe itself, not the writer: disposing the writer flushes what a failed write left in it, and
+    # throws (broken pipe) into the calling cmdlet's -ErrorVariable when the backend has died. The pipe does
+    # not buffer, and the writer flushes every line (AutoFlush), so nothing that could still be read is lost.
+    $Backend.Writer.BaseStream.Dispose()
     if (-not $Backend.Process.WaitForExit(3000)) {
         try { $Backend.Process.Kill() } catch { Write-Debug "killing the backend: $_" }
     }
@@ -400,7 +405,13 @@ function Write-BackendLine {
         catch { Write-Debug "handing a message to the in-process backend: $_"; return $false }
     }
     if ($Backend.Process.HasExited) { return $false }
-    try { $Backend.Writer.WriteLine($Line); return $true } catch [System.IO.IOException] { Write-Debug "writing to the backend: $_" }
+    # Through a task, whose failure is looked at rather than thrown: a backend that has just died makes the
+    # write fail (broken pipe), and an exception thrown here, even one caught, would land in the calling
+    # cmdlet's -ErrorVariable and $Error as a raw IOException beside the module's own error.
+    $write = $Backend.Writer.WriteLineAsync($Line)
+    [System.Threading.Tasks.Task]::WhenAny($write).Wait()   # WhenAny's task never fails
+    if (-not $write.IsFaulted) { return $true }
+    Write-Debug "writing to the backend: $($write.Exception.InnerException.Message)"
     $false
 }
 
