@@ -15,6 +15,7 @@ A test can cancel either at leisure and then see the engine hang up: GET /_stall
 """
 
 import argparse
+import contextlib
 import http.client
 import http.server
 import json
@@ -93,9 +94,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _stall_upload(self):
         """Take the upload's body UPLOAD_RATE bytes every TRICKLE seconds and never answer, until the
         client hangs up (seen at once, however much of the body is still unread)."""
-        with self.server.lock:
-            self.server.stalled += 1
-        try:
+        with self._stalled():
             poller = select.poll()
             poller.register(self.connection, select.POLLIN | _HANG_UP)
             while True:
@@ -105,12 +104,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 if events & _HANG_UP or not self.connection.recv(UPLOAD_RATE):
                     break
                 time.sleep(TRICKLE)
-        except OSError:  # the client hung up
-            pass
-        finally:
-            with self.server.lock:
-                self.server.stalled -= 1
-            self.close_connection = True
 
     def _stall(self):
         """Answer with the blob's real headers, then trickle its bytes, one every TRICKLE seconds, until the
@@ -124,9 +117,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         connection.close()
         if response.status != 200:
             return self._reply(response.status, dict(response.getheaders()), body)
-        with self.server.lock:
-            self.server.stalled += 1
-        try:
+        with self._stalled():
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(len(body)))
@@ -135,6 +126,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(body[offset:offset + 1])
                 self.wfile.flush()
                 time.sleep(TRICKLE)
+
+    @contextlib.contextmanager
+    def _stalled(self):
+        """Counts a stalled transfer in /_stalled while it lasts; the client hanging up ends it."""
+        with self.server.lock:
+            self.server.stalled += 1
+        try:
+            yield
         except OSError:  # the client hung up
             pass
         finally:
