@@ -89,6 +89,9 @@ function Invoke-TestTask {
         $configuration.Output.Verbosity = 'Detailed'
         $pester = Invoke-Pester -Configuration $configuration
         if ($pester.FailedCount -gt 0 -or $pester.PassedCount -eq 0) { $failed++ }
+        # Where the time goes (CI has a budget): the slowest files of this pass.
+        $pester.Containers | Sort-Object Duration -Descending | Select-Object -First 8 |
+            ForEach-Object { "  {0,6:n0} s  {1}" -f $_.Duration.TotalSeconds, (Split-Path $_.Item -Leaf) } | Write-Host
         "Pester ({0}): {1} passed, {2} failed, {3} skipped" -f $name, $pester.PassedCount, $pester.FailedCount, $pester.SkippedCount
     }
     $env:CONTAINERIMAGE_TRANSPORT = $callersTransport
