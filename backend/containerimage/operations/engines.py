@@ -1,6 +1,7 @@
 """engine.list, engine.test, engine.create, engine.remove: the engines a user can name, reached or kept in
 docker's own context store (engines/contexts.py), so `docker context ls` shows what these do and the other way
-round."""
+round. Rows carry the properties of the module's ContainerImage.Engine and ContainerImage.EngineStatus objects;
+an engine.test result's Error is the error object ({code, message, data: {kind, target}}) or null."""
 
 import fnmatch
 import os
@@ -23,7 +24,7 @@ def list_engines(ctx, name: Optional[str] = None) -> dict:
     pattern of names (case-sensitive, as context names are)."""
     rows = _rows(os.environ)
     if name is not None:
-        rows = [row for row in rows if fnmatch.fnmatchcase(row["name"], name)]
+        rows = [row for row in rows if fnmatch.fnmatchcase(row["Name"], name)]
     return {"engines": rows}
 
 
@@ -40,13 +41,13 @@ def _rows(environ):
         rows.append(_row(setting, setting, env_tls, "settings", f"The Engine setting in {settings.path(environ)}"))
     in_use = _in_use(environ, setting)
     for row in rows:
-        row["current"] = row["name"] == in_use
+        row["Current"] = row["Name"] == in_use
     return rows
 
 
 def _row(name, host, tls, source, description):
-    return {"name": name, "host": host, "current": False, "tls": bool(tls) and host.startswith("tcp://"),
-            "source": source, "description": description or ""}
+    return {"Name": name, "Host": host, "Current": False, "Tls": bool(tls) and host.startswith("tcp://"),
+            "Source": source, "Description": description or ""}
 
 
 def _in_use(environ, setting):
@@ -70,7 +71,7 @@ def test_engines(ctx, name: Optional[List[str]] = None) -> dict:
     names = []
     for item in name or []:
         if isinstance(item, str) and any(c in item for c in _WILDCARDS) and not addresses.looks_like_address(item):
-            names.extend(row["name"] for row in _rows(environ) if fnmatch.fnmatchcase(row["name"], item))
+            names.extend(row["Name"] for row in _rows(environ) if fnmatch.fnmatchcase(row["Name"], item))
         else:
             names.append(item)
     for item in dict.fromkeys(names):  # each once, in order
@@ -91,20 +92,20 @@ def _resolved(name, environ):
 
 
 def _test(name, endpoint):
-    result = {"name": name, "host": None, "resolved": True, "reachable": False, "os": None, "osVersion": None,
-              "apiVersion": None, "imageCount": None, "error": None}
+    result = {"Name": name, "Host": None, "Resolved": True, "Reachable": False, "Os": None, "OsVersion": None,
+              "ApiVersion": None, "ImageCount": None, "Error": None}
     if isinstance(endpoint, BackendError):
-        result.update(resolved=False, error=endpoint.to_dict())
+        result.update(Resolved=False, Error=endpoint.to_dict())
         return result
-    result["host"] = endpoint.host
+    result["Host"] = endpoint.host
     api = None
     try:
         api = connect.client(endpoint, timeout=TEST_TIMEOUT_SECONDS)
         info = api.info()
-        result.update(reachable=True, apiVersion=api.api_version, os=info.get("OSType"),
-                      osVersion=info.get("OSVersion") or info.get("OperatingSystem"), imageCount=info.get("Images"))
+        result.update(Reachable=True, ApiVersion=api.api_version, Os=info.get("OSType"),
+                      OsVersion=info.get("OSVersion") or info.get("OperatingSystem"), ImageCount=info.get("Images"))
     except Exception as exc:  # each engine's failure is its own result, never the whole call's
-        result["error"] = translate(exc, target=name, engine=endpoint).to_dict()
+        result["Error"] = translate(exc, target=name, engine=endpoint).to_dict()
     finally:
         if api is not None:
             api.close()
@@ -130,7 +131,7 @@ def remove_engine(ctx, name: str) -> dict:
 
 
 def _one(name):
-    return next(row for row in _rows(os.environ) if row["name"] == name)
+    return next(row for row in _rows(os.environ) if row["Name"] == name)
 
 
 METHODS = {

@@ -111,15 +111,15 @@ def test_an_expired_engine_certificate_is_a_security_error(fleet):
 
 def test_engine_test_reaches_the_fleet_concurrently_through_the_backend(fleet, backend):
     results = result(backend.call("engine.test", {"name": ["sandbox-*", "default", "sandbox-nope"]}))["results"]
-    by_name = {r["name"]: r for r in results}
+    by_name = {r["Name"]: r for r in results}
     assert list(by_name) == ["sandbox-down", "sandbox-ssh", "sandbox-tls", "default", "sandbox-nope"]
     for name in ("sandbox-ssh", "sandbox-tls", "default"):
-        assert by_name[name]["reachable"] is True and by_name[name]["os"] == "linux", by_name[name]
-        assert by_name[name]["apiVersion"] and isinstance(by_name[name]["imageCount"], int)
-    assert by_name["sandbox-down"]["reachable"] is False
-    assert by_name["sandbox-down"]["error"]["data"]["kind"] == "EngineUnavailable"
-    assert by_name["sandbox-nope"]["resolved"] is False
-    assert by_name["sandbox-nope"]["error"]["data"]["kind"] == "NotFound"
+        assert by_name[name]["Reachable"] is True and by_name[name]["Os"] == "linux", by_name[name]
+        assert by_name[name]["ApiVersion"] and isinstance(by_name[name]["ImageCount"], int)
+    assert by_name["sandbox-down"]["Reachable"] is False
+    assert by_name["sandbox-down"]["Error"]["data"]["kind"] == "EngineUnavailable"
+    assert by_name["sandbox-nope"]["Resolved"] is False
+    assert by_name["sandbox-nope"]["Error"]["data"]["kind"] == "NotFound"
 
 
 def test_a_context_made_by_the_backend_is_used_by_the_docker_cli(fleet, backend, docker):
@@ -128,7 +128,7 @@ def test_a_context_made_by_the_backend_is_used_by_the_docker_cli(fleet, backend,
         "name": "made-by-backend", "host": fleet["CONTAINERIMAGE_TEST_TLS_HOST"], "description": "from the test",
         "tlsCaPath": f"{certs}/ca.pem", "tlsCertPath": f"{certs}/cert.pem", "tlsKeyPath": f"{certs}/key.pem"}))
     try:
-        assert made["engine"]["tls"] is True and made["engine"]["source"] == "context"
+        assert made["engine"]["Tls"] is True and made["engine"]["Source"] == "context"
         listed = docker("context", "ls", "--format", "{{.Name}}|{{.Description}}|{{.DockerEndpoint}}").stdout
         assert f"made-by-backend|from the test|{fleet['CONTAINERIMAGE_TEST_TLS_HOST']}" in listed.splitlines()
         ours = docker("--context", "made-by-backend", "images", "-q").stdout.split()
@@ -137,7 +137,7 @@ def test_a_context_made_by_the_backend_is_used_by_the_docker_cli(fleet, backend,
             "data"]["kind"] == "AlreadyExists"
     finally:
         removed = result(backend.call("engine.remove", {"name": "made-by-backend"}))
-    assert removed["engine"]["name"] == "made-by-backend"
+    assert removed["engine"]["Name"] == "made-by-backend"
     assert "made-by-backend" not in docker("context", "ls", "--format", "{{.Name}}").stdout.split()
 
 
@@ -147,10 +147,10 @@ def test_a_context_made_by_the_docker_cli_is_listed_and_used(fleet, backend, doc
            f"host={fleet['CONTAINERIMAGE_TEST_TLS_HOST']},ca={certs}/ca.pem,cert={certs}/cert.pem,key={certs}/key.pem")
     try:
         rows = result(backend.call("engine.list", {"name": "made-by-*"}))["engines"]
-        assert [(r["name"], r["host"], r["tls"], r["description"]) for r in rows] == [
+        assert [(r["Name"], r["Host"], r["Tls"], r["Description"]) for r in rows] == [
             ("made-by-cli", fleet["CONTAINERIMAGE_TEST_TLS_HOST"], True, "docker made it")]
         tested = result(backend.call("engine.test", {"name": ["made-by-cli"]}))["results"]
-        assert tested[0]["reachable"] is True, tested
+        assert tested[0]["Reachable"] is True, tested
     finally:
         docker("context", "rm", "made-by-cli")
     assert result(backend.call("engine.list", {"name": "made-by-*"}))["engines"] == []

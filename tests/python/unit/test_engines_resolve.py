@@ -289,17 +289,17 @@ def test_engine_list_shows_default_contexts_and_the_current_one(docker_config, m
     monkeypatch.delenv("DOCKER_HOST", raising=False)
     monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
     rows = operations.list_engines(None)["engines"]
-    assert [(r["name"], r["source"], r["current"], r["tls"]) for r in rows] == [
+    assert [(r["Name"], r["Source"], r["Current"], r["Tls"]) for r in rows] == [
         ("default", "default", False, False), ("build", "context", True, False), ("web1", "context", False, True)]
     monkeypatch.setenv("DOCKER_HOST", "unix:///x.sock")
     rows = operations.list_engines(None, name="w*")["engines"]
-    assert [(r["name"], r["description"], r["current"]) for r in rows] == [("web1", "the web host", False)]
-    assert operations.list_engines(None, name="def*")["engines"][0]["source"] == "DOCKER_HOST"
+    assert [(r["Name"], r["Description"], r["Current"]) for r in rows] == [("web1", "the web host", False)]
+    assert operations.list_engines(None, name="def*")["engines"][0]["Source"] == "DOCKER_HOST"
 
 
 def test_engine_test_reports_names_it_cannot_resolve_without_failing_the_call(docker_config):
     results = operations.test_engines(None, ["nope", "tcp://", "nope"])["results"]
-    assert [(r["name"], r["resolved"], r["error"]["data"]["kind"]) for r in results] == [
+    assert [(r["Name"], r["Resolved"], r["Error"]["data"]["kind"]) for r in results] == [
         ("nope", False, "NotFound"), ("tcp://", False, "InvalidParams")]
 
 
