@@ -103,7 +103,7 @@ def _test(name, endpoint):
         api = connect.client(endpoint, timeout=TEST_TIMEOUT_SECONDS)
         info = api.info()
         result.update(Reachable=True, ApiVersion=api.api_version, Os=info.get("OSType"),
-                      OsVersion=info.get("OSVersion") or info.get("OperatingSystem"), ImageCount=info.get("Images"))
+                      OsVersion=info.get("OSVersion") or None, ImageCount=info.get("Images"))
     except Exception as exc:  # each engine's failure is its own result, never the whole call's
         result["Error"] = translate(exc, target=name, engine=endpoint).to_dict()
     finally:

@@ -25,11 +25,11 @@ function Test-ContainerEngine {
     .EXAMPLE
     Get-ContainerEngine | Test-ContainerEngine
 
-    NAME         REACHABLE OS      OSVERSION  API  IMAGES ERROR
-    ----         --------- --      ---------  ---  ------ -----
-    default      True      linux   12         1.41     12
-    web1         True      windows 10.0 20348 1.44      7
-    build        False                                    Cannot reach the Docker engine at ssh://…
+    NAME    REACHABLE API  IMAGES OS / ERROR
+    ----    --------- ---  ------ ----------
+    default True      1.41     12 linux 12
+    web1    True      1.44      7 windows 10.0 20348
+    build   False                 Cannot reach the Docker engine at ssh://admin@build.example.org: ssh…
 
     Every engine you can name, reached at once.
 

@@ -361,3 +361,18 @@ def test_an_ssh_failure_is_engine_unavailable_with_ssh_s_words():
     error = errors.translate(exc, engine=engine)
     assert error.kind == "EngineUnavailable"
     assert error.message == "Cannot reach the Docker engine at ssh://me@web1: ssh could not log in (denied)."
+
+
+# ---------------------------------------------------------------------------------------------- the CLI
+
+def test_cli_context_ls_lists_the_store_with_the_one_in_use_marked(docker_config, monkeypatch, capsys):
+    from containerimage import cli
+    write_context(docker_config, "web1", "tcp://web1:2376", "the web host", ("ca.pem",))
+    monkeypatch.setenv("DOCKER_CONTEXT", "web1")
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    assert cli.main(["context", "ls"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["NAME", "SOURCE", "TLS", "HOST", "DESCRIPTION"]
+    assert lines[1].split()[:2] == ["default", "default"]
+    assert lines[2].split() == ["web1", "*", "context", "yes", "tcp://web1:2376", "the", "web", "host"]
+    assert cli.main(["context", "ls", "nope*"]) == cli.ExitStatus.NOT_FOUND
