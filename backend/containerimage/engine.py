@@ -88,6 +88,20 @@ def resolve(environ=os.environ):
     return DEFAULT_HOST, _tls_from_env(environ), "default"
 
 
+def resolve_name(name, environ=os.environ):
+    """(host, tls, source) for an engine the user named: `default` (docker's default context: DOCKER_HOST,
+    else the OS default), an address (unix://, npipe://, tcp://, ssh://; TLS from DOCKER_TLS_VERIFY and
+    DOCKER_CERT_PATH as the CLI applies them to DOCKER_HOST), or the name of a docker context."""
+    if name == "default":
+        if environ.get("DOCKER_HOST"):
+            return environ["DOCKER_HOST"], _tls_from_env(environ), "DOCKER_HOST"
+        return DEFAULT_HOST, _tls_from_env(environ), "default"
+    if "://" in name:
+        return name, _tls_from_env(environ) if name.startswith("tcp://") else None, "address"
+    host, tls = _context_endpoint(name, environ)
+    return host, tls, f"docker context '{name}'"
+
+
 def _engine_setting(environ):
     """The settings' Engine when it applies: neither DOCKER_HOST nor DOCKER_CONTEXT is set."""
     if environ.get("DOCKER_HOST") or environ.get("DOCKER_CONTEXT"):
@@ -96,32 +110,41 @@ def _engine_setting(environ):
 
 
 class Engine:
-    """The engine the environment names, and one docker APIClient for it, made on first use.
+    """The engine the environment names (name None) or the user named (a context name, an address or
+    `default`: resolve_name), and one docker APIClient for it, made on first use.
 
     Nothing is resolved or connected at construction, so a backend starts even while the engine is
     down or misconfigured; each call that needs the engine gets a clear EngineUnavailable instead.
     """
 
-    def __init__(self, environ=None):
+    def __init__(self, environ=None, name=None, platforms=None):
         self._environ = dict(os.environ if environ is None else environ)
+        self.name = name
         self._client = None
         self._lock = threading.Lock()
         self._setting = None  # the Engine setting the client was made for: a change makes a new client
         self.host = None
         self.source = None
-        # image id -> its platform fields; ids are content hashes, so entries never go stale
-        self.platforms = PlatformCache(os.path.join(cache_dir(self._environ), "platforms.json"))
+        # image id -> its platform fields; ids are content hashes, so entries never go stale (and one
+        # cache serves every engine)
+        self.platforms = platforms if platforms is not None else \
+            PlatformCache(os.path.join(cache_dir(self._environ), "platforms.json"))
+
+    def _resolve(self):
+        if self.name is None:
+            return resolve(self._environ)
+        return resolve_name(self.name, self._environ)
 
     def client(self):
         with self._lock:
             # The settings file may name another engine since: a new client (requests still using the old
             # one finish with it).
-            if self._client is not None and _engine_setting(self._environ) != self._setting:
+            if self._client is not None and self.name is None and _engine_setting(self._environ) != self._setting:
                 self._client = None
             if self._client is None:
-                self._setting = _engine_setting(self._environ)
+                self._setting = _engine_setting(self._environ) if self.name is None else None
                 try:
-                    host, tls, self.source = resolve(self._environ)
+                    host, tls, self.source = self._resolve()
                 except (ValueError, docker.errors.TLSParameterError) as exc:
                     raise EngineUnavailable(str(exc)) from exc
                 self.host = host
@@ -142,7 +165,7 @@ class Engine:
         a configuration that cannot be resolved leaves them None. Returns self."""
         if self.host is None:
             try:
-                self.host, _, self.source = resolve(self._environ)
+                self.host, _, self.source = self._resolve()
             except (ValueError, docker.errors.TLSParameterError):
                 pass
         return self

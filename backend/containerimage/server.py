@@ -2,6 +2,8 @@
 
 Messages (JSON-RPC 2.0, one per line):
   request       {"jsonrpc":"2.0","id":7,"method":"image.pull","params":{"name":"microsoft/nanoserver"}}
+                optionally with "engine":"web1" beside params: the engine it is for (a docker context name,
+                an address, or "default"); without it, the engine the backend's environment names
   response      {"jsonrpc":"2.0","id":7,"result":{...}}  or  {"jsonrpc":"2.0","id":7,"error":{code,message,data}}
   progress      {"jsonrpc":"2.0","method":"$/progress","params":{"request":7,"id":"layer","status":...}}
   cancel        {"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}
@@ -18,6 +20,7 @@ import typing
 from concurrent.futures import ThreadPoolExecutor
 
 from . import errors, protocol, settings
+from .engines import Pool
 
 log = logging.getLogger("containerimage")
 
@@ -74,11 +77,13 @@ class Context:
 
 
 class Server:
-    def __init__(self, instream, outstream, engine, methods, max_workers=8, transport="Stdio"):
+    def __init__(self, instream, outstream, engine, methods, max_workers=8, transport="Stdio", pool=None):
+        """engine: the engine of requests that name none; pool: where named engines come from (by default
+        a Pool around engine)."""
         self._in = instream
         self._transport = transport
         self._writer = protocol.MessageWriter(outstream)
-        self._engine = engine
+        self._engines = pool or Pool(engine)
         self._methods = methods
         self._max_workers = max_workers
         self._inflight = {}
@@ -108,8 +113,8 @@ class Server:
             context.cancel()
 
     def close(self):
-        """Release what the server holds (its engine connection), once it has answered everything."""
-        self._engine.close()
+        """Release what the server holds (its engine connections), once it has answered everything."""
+        self._engines.close()
 
     def handle(self, line, pool):
         """Answer one message line: errors at once, a request by a task on pool (its answer comes later)."""
@@ -122,19 +127,20 @@ class Server:
         if isinstance(request_id, bool) or not isinstance(request_id, (str, int, type(None))):
             request_id = None  # JSON-RPC: an id we cannot read is answered as null
         try:
-            method, params = _validate(message)
+            method, params, engine_name = _validate(message)
             if "id" not in message:
                 self._notified(method, params)
                 return
             function = self._methods.get(method)
             if function is None:
                 raise errors.MethodNotFound(f"Unknown method '{method}'.", method)
-            context = Context(self._engine, self._progress_sink(request_id), self._transport)
+            context = Context(None, self._progress_sink(request_id), self._transport)
             call = _bind(function, context, params)
             with self._lock:
                 if request_id in self._inflight:
                     raise errors.InvalidRequest(f"Request id {request_id!r} is already in use.", request_id)
                 self._inflight[request_id] = context
+            context.engine = self._engines.acquire(engine_name)
         except errors.BackendError as exc:
             if not isinstance(message, dict) or "id" in message:
                 self._send(protocol.error_response(request_id, exc.to_dict()))
@@ -154,6 +160,7 @@ class Server:
         finally:
             with self._lock:
                 self._inflight.pop(request_id, None)
+            self._engines.release(context.engine)
         self._send(reply)
 
     def _notified(self, method, params):
@@ -200,7 +207,11 @@ def _validate(message):
         params = {}
     if not isinstance(params, dict):
         raise errors.InvalidParams("Params must be a JSON object of named parameters.", method)
-    return method, params
+    engine = message.get("engine")
+    if engine is not None and (not isinstance(engine, str) or not engine.strip()):
+        raise errors.InvalidRequest("A request's engine must be a non-empty string: a docker context name, an "
+                                    "address (unix://, npipe://, tcp://, ssh://) or \"default\".", "engine")
+    return method, params, engine
 
 
 @functools.lru_cache(maxsize=None)

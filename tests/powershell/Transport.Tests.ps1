@@ -149,3 +149,29 @@ Describe 'The settings file''s Python' {
         $result.Lines[-1] | Should -Be 'python=PATH'
     }
 }
+
+Describe 'One backend, many engines' {
+    BeforeAll { Import-Module $ModulePath -Force }
+    AfterAll { Remove-Module ContainerImage -Force -ErrorAction Ignore }
+
+    It 'sends a request to the engine it names, on either transport, without a new backend' {
+        InModuleScope ContainerImage {
+            $before = Invoke-Backend -Method handshake
+            $named = Invoke-Backend -Method image.list -Engine $env:DOCKER_HOST
+            $default = Invoke-Backend -Method image.list
+            $named | Should -Not -BeOfType [System.Management.Automation.ErrorRecord]
+            @($named.images.FullId | Sort-Object) | Should -Be @($default.images.FullId | Sort-Object)
+            (Invoke-Backend -Method handshake).pid | Should -Be $before.pid
+        }
+    }
+
+    It 'gives an engine that is down its own error, naming it' {
+        InModuleScope ContainerImage {
+            $down = "unix://$([System.IO.Path]::GetTempPath())ci-nothing-$PID.sock"
+            $failure = Invoke-Backend -Method image.list -Engine $down
+            $failure | Should -BeOfType [System.Management.Automation.ErrorRecord]
+            $failure.FullyQualifiedErrorId | Should -BeLike 'ContainerImage.EngineUnavailable*'
+            $failure.Exception.Message | Should -BeLike "*$down*"
+        }
+    }
+}

@@ -334,23 +334,28 @@ function Invoke-Backend {
     .PARAMETER Activity
     When given, the backend's progress notifications are shown with Write-Progress: one record per layer
     under one parent record, all completed when the call ends (however it ends).
+    .PARAMETER Engine
+    The engine the request is for (a docker context name, an address, or 'default'); without it, the one
+    the environment names (DOCKER_HOST, DOCKER_CONTEXT, the Engine setting, docker's current context).
     #>
     # Plain functions on this path, not advanced ones ([Parameter()]): the cmdlet parameter binder costs
     # several hundred microseconds per call, more than the transport itself.
-    param([string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Activity)
+    param([string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Activity, [string] $Engine)
     $backend = Get-ReadyBackend
     if ($backend -is [System.Management.Automation.ErrorRecord]) { return $backend }
-    $id = Send-BackendMessage -Backend $backend -Method $Method -Params $Params
+    $id = Send-BackendMessage -Backend $backend -Method $Method -Params $Params -Engine $Engine
     if ($id -is [System.Management.Automation.ErrorRecord]) { return $id }
     Receive-BackendReply -Backend $backend -Id $id -Activity $Activity
 }
 
 function Send-BackendMessage {
     # Writes one request; returns its id, or an ErrorRecord when the backend is gone.
-    param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{})
+    param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Engine)
     $id = ++$Backend.NextId
-    $request = ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params })
-    if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method" }
+    $message = [ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params }
+    if ($Engine) { $message.engine = $Engine }
+    $request = ConvertTo-BackendJson $message
+    if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method$(if ($Engine) { " on engine $Engine" })" }
     if (Write-BackendLine $Backend $request -WaitMs 200) { return $id }
     New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $(Get-BackendError $Backend)"
 }

@@ -679,3 +679,38 @@ def test_serve_with_cancel_at_end_cancels_what_runs_when_its_input_ends():
     Server(EndingInput(), out, None, {"pull": pull}).serve(cancel_at_end=True)
     (answer,) = [json.loads(x) for x in out.getvalue().splitlines()]
     assert_error(answer, 1, -32800, "Cancelled")
+
+
+def test_a_request_runs_on_the_engine_it_names_and_others_on_the_default():
+    class Named:
+        def __init__(self, name):
+            self.name = name
+
+        def close(self):
+            pass
+
+    def which(ctx):
+        return {"engine": ctx.engine.name}
+
+    default = Named(None)
+    made = []
+
+    def factory(name):
+        made.append(name)
+        return Named(name)
+
+    from containerimage.engines import Pool
+    out = io.BytesIO()
+    data = b"".join(line(m) for m in [
+        dict(request(1, "which"), engine="web1"), request(2, "which"), dict(request(3, "which"), engine="web1")])
+    Server(io.BytesIO(data), out, None, {"which": which}, pool=Pool(default, factory=factory)).serve()
+    answers = by_id([json.loads(x) for x in out.getvalue().splitlines()])
+    assert [answers[i]["result"]["engine"] for i in (1, 2, 3)] == ["web1", None, "web1"]
+    assert made == ["web1"]  # one engine for the name, shared
+
+
+@pytest.mark.parametrize("engine", ["", "   ", 7, ["a"], True])
+def test_an_engine_that_is_not_a_name_is_an_invalid_request(engine):
+    answers = by_id(serve_all([dict(request(1, "ping"), engine=engine)], {"ping": ping}))
+    error = answers[1]["error"]
+    assert error["code"] == errors.InvalidRequest.code and "engine must be a non-empty string" in error["message"]
