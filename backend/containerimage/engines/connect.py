@@ -14,8 +14,9 @@ _LOCAL_PLACEHOLDER = "unix:///containerimage-ssh-engine.invalid"  # replaced by 
 _FIRST_VERSION = "1.24"  # for the one request that asks the engine its own
 
 
-def client(endpoint, timeout=TIMEOUT_SECONDS):
-    """A connected docker.APIClient for endpoint; a BackendError naming the engine when it cannot be had."""
+def client(endpoint, timeout=TIMEOUT_SECONDS, target=None):
+    """A connected docker.APIClient for endpoint; a BackendError naming the engine when it cannot be had
+    (its target: target, else the endpoint's name)."""
     api = None
     try:
         address = endpoint.address
@@ -41,7 +42,7 @@ def client(endpoint, timeout=TIMEOUT_SECONDS):
     except Exception as exc:
         if api is not None:
             api.close()
-        raise translate(exc, target=endpoint.name, engine=endpoint) from exc
+        raise translate(exc, target=target or endpoint.name, engine=endpoint) from exc
 
 
 def _keep_tls_verification(api):

@@ -39,7 +39,7 @@ class Context:
         return None
 
 
-def config_dir(environ):
+def config_dir(environ=os.environ):
     return environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
 
 
@@ -119,14 +119,16 @@ class Store:
             metadata = meta.get("Metadata") or {}
             if not isinstance(name, str) or not isinstance(endpoint, dict) or not isinstance(metadata, dict):
                 raise TypeError
-            host = endpoint.get("Host") or ""
+            host = endpoint["Host"]
             description = metadata.get("Description") or ""
+            if not isinstance(host, str) or not host:
+                raise TypeError
         except ValueError as exc:
             raise InvalidData(f"The docker context file {path} is not JSON ({exc}); it was left as it is.",
                               path) from exc
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidData(f"The docker context file {path} is not a docker context (it needs Name and "
-                              f"Endpoints.docker); it was left as it is.", path) from exc
+                              f"Endpoints.docker.Host); it was left as it is.", path) from exc
         tls_dir = os.path.join(self.root, "tls", os.path.basename(os.path.dirname(path)), "docker")
         return Context(name=name, host=host, description=str(description),
                        skip_tls_verify=bool(endpoint.get("SkipTLSVerify", False)),
