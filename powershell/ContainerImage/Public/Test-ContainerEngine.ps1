@@ -25,8 +25,8 @@ function Test-ContainerEngine {
     .EXAMPLE
     Get-ContainerEngine | Test-ContainerEngine
 
-    NAME    REACHABLE API  IMAGES OS / ERROR
-    ----    --------- ---  ------ ----------
+    NAME    REACHABLE API  IMAGES OS/ERROR
+    ----    --------- ---  ------ --------
     default True      1.41     12 linux 12
     web1    True      1.44      7 windows 10.0 20348
     build   False                 Cannot reach the Docker engine at ssh://admin@build.example.org: ssh…
