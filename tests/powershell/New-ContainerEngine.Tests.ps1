@@ -51,7 +51,7 @@ Describe 'New-ContainerEngine' -Skip:$InProcess {
     ) {
         $before = Get-DockerContext
         $arguments = $Arguments.Clone()
-        if (-not $arguments.Name) { $arguments.Name = "refused-$suffix" }
+        if (-not $arguments.ContainsKey('Name')) { $arguments['Name'] = "refused-$suffix" }
         $result = New-ContainerEngine @arguments -ErrorVariable problems -ErrorAction SilentlyContinue
         $result | Should -BeNullOrEmpty
         $problems.Count | Should -Be 1
