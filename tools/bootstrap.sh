@@ -31,6 +31,9 @@ DEBIAN_PACKAGES=(
     # CLI keeps a first login in pass (or secretservice); the tests pin their configs and check that the
     # module and docker login agree with them.
     golang-docker-credential-helpers pass
+    # The sandbox's fleet: a TLS engine (certificates made with openssl) and an sshd for ssh:// engines and
+    # PowerShell remoting (tools/fleet.py).
+    openssh-server openssl
 )
 DEV_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev"
 PESTER_DIR="$DEV_CACHE/pester/$PESTER_VERSION"

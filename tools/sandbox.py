@@ -50,12 +50,37 @@ these, without DOCKER_CONTEXT, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH):
     CONTAINERIMAGE_TEST_PASSWORD       its password (random for each sandbox)
     CONTAINERIMAGE_TEST_DOWN_REGISTRY  127.0.0.1:PORT where nothing listens
 
-Outside the folder only two empty directories appear: /run/docker/plugins (dockerd)
-and /run/containerd/s (sockets of running containerd shims).
+and, unless started with fleet=False (--no-fleet), the fleet of extra engines (tools/fleet.py writes their files):
+
+    CONTAINERIMAGE_TEST_TLS_HOST       tcp://127.0.0.1:PORT, a second private dockerd (own data-root, the same
+                                       containerd under namespace moby-tls, the same mirror) with mutual TLS
+    CONTAINERIMAGE_TEST_TLS_CERTS      a folder with ca.pem, cert.pem, key.pem that it accepts (DOCKER_CERT_PATH)
+    CONTAINERIMAGE_TEST_TLS_WRONG_CA   the same client certificate with a CA that did not sign the engine's
+    CONTAINERIMAGE_TEST_TLS_EXPIRED    ca.pem (the good CA) and cert.pem/key.pem: an expired server certificate
+                                       for 127.0.0.1 (for a test's own listener). tcp://localhost:PORT of the TLS
+                                       engine is a name mismatch (its certificate names IP 127.0.0.1 only)
+    CONTAINERIMAGE_TEST_TLS_CONTEXT    sandbox-tls: a docker context of the TLS engine (made by `docker context
+                                       create`, with its certificates)
+    CONTAINERIMAGE_TEST_SSH_HOST       ssh://root@127.0.0.1:PORT: a private sshd whose sessions have DOCKER_HOST
+                                       set to this sandbox's first engine (sshd's SetEnv), so the ssh:// engine
+                                       is that engine reached over SSH; its Subsystem powershell runs pwsh -sshs
+    CONTAINERIMAGE_TEST_SSH_PORT       PORT of that sshd; CONTAINERIMAGE_TEST_SSH_USER root (the only user it
+                                       lets in: any other user name is refused)
+    CONTAINERIMAGE_TEST_SSH_KEY        the private key it accepts (also named by the ssh client configuration)
+    CONTAINERIMAGE_TEST_SSH_CONFIG     an ssh client configuration with that key and a known_hosts file holding
+                                       the sshd's host key; an `ssh` that reads it comes first on PATH (PATH is
+                                       in sb.env too), so `ssh`, the docker CLI and PowerShell remoting need no
+                                       prompt and never read ~/.ssh
+    CONTAINERIMAGE_TEST_SSH_CONTEXT    sandbox-ssh: a docker context of the ssh:// engine
+    CONTAINERIMAGE_TEST_DOWN_HOST      tcp://127.0.0.1:PORT where nothing listens
+    CONTAINERIMAGE_TEST_DOWN_CONTEXT   sandbox-down: a docker context of that address
+
+Outside the folder only three empty directories appear: /run/docker/plugins (dockerd),
+/run/containerd/s (sockets of running containerd shims) and /run/sshd (sshd's privilege separation).
 
 Standard library only; runs with Debian's /usr/bin/python3. Needs root and the
 packages that tools/bootstrap.sh installs (docker.io, docker-registry,
-apache2-utils, busybox-static).
+apache2-utils, busybox-static, openssh-server, openssl).
 """
 
 import argparse
@@ -79,6 +104,8 @@ import tempfile
 import threading
 import time
 
+import fleet
+
 DOCKERD_SAFETY_FLAGS = [
     '--bridge=none',
     '--iptables=false',
@@ -101,6 +128,10 @@ START_TIMEOUT = 30
 DOCKERD_STOP_TIMEOUT = 15
 OTHER_STOP_TIMEOUT = 10
 HANDLED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+TLS_CONTEXT = 'sandbox-tls'
+SSH_CONTEXT = 'sandbox-ssh'
+DOWN_CONTEXT = 'sandbox-down'
+TLS_NAMESPACE = 'moby-tls'  # the TLS engine's containerd namespace (the first engine's is moby)
 
 
 # A config.json with no login that says where logins go: into config.json itself. Without it the docker CLI
@@ -579,8 +610,12 @@ class Sandbox:
     and may be called more than once.
     """
 
-    def __init__(self, storage_driver='overlay2'):
+    def __init__(self, storage_driver='overlay2', fleet=True):
         self.storage_driver = storage_driver
+        self.fleet = fleet
+        self.tls_port = None
+        self.ssh_port = None
+        self._fleet_files = None      # the thread that writes certificates and ssh keys, then its result
         self.directory = None
         self.env = {}
         self.password = secrets.token_urlsafe(12)
@@ -608,16 +643,23 @@ class Sandbox:
             self.directory = tempfile.mkdtemp(prefix='cis-', dir='/tmp')
             self._pick_ports()
             self._write_env()
+            if self.fleet:
+                self._make_fleet_files()
             self._start_registries()
             self._start_containerd()
             self._wait_for_registries()
             self._wait_for_containerd()
             self._start_engine()
             started = time.monotonic()
+            if self.fleet:
+                self._start_fleet()
             self._seed()
+            seeded = time.monotonic()
+            if self.fleet:
+                self._wait_for_fleet()
             log(f'ready in {time.monotonic() - began:.1f} s '
-                f'(engine {started - began:.1f} s, seed {time.monotonic() - started:.1f} s): '
-                f'{self.directory}')
+                f'(engine {started - began:.1f} s, seed {seeded - started:.1f} s, '
+                f'fleet waited for {time.monotonic() - seeded:.1f} s more): {self.directory}')
         except BaseException:
             self.stop()
             raise
@@ -675,9 +717,9 @@ class Sandbox:
 
     def _pick_ports(self):
         ports = set()
-        while len(ports) < 3:
+        while len(ports) < 5:
             ports.add(free_port())
-        self.mirror_port, self.auth_port, self.down_port = sorted(ports)
+        self.mirror_port, self.auth_port, self.down_port, self.tls_port, self.ssh_port = sorted(ports)
 
     def _write_env(self):
         pin_credential_store(self.path('docker-config'))
@@ -694,6 +736,24 @@ class Sandbox:
             'CONTAINERIMAGE_TEST_PASSWORD': self.password,
             'CONTAINERIMAGE_TEST_DOWN_REGISTRY': f'127.0.0.1:{self.down_port}',
         }
+        if self.fleet:
+            ssh = self.path('ssh')
+            self.env.update({
+                'CONTAINERIMAGE_TEST_TLS_HOST': f'tcp://127.0.0.1:{self.tls_port}',
+                'CONTAINERIMAGE_TEST_TLS_CERTS': self.path('tls', 'client'),
+                'CONTAINERIMAGE_TEST_TLS_WRONG_CA': self.path('tls', 'wrong-ca'),
+                'CONTAINERIMAGE_TEST_TLS_EXPIRED': self.path('tls', 'expired'),
+                'CONTAINERIMAGE_TEST_TLS_CONTEXT': TLS_CONTEXT,
+                'CONTAINERIMAGE_TEST_SSH_HOST': f'ssh://root@127.0.0.1:{self.ssh_port}',
+                'CONTAINERIMAGE_TEST_SSH_PORT': str(self.ssh_port),
+                'CONTAINERIMAGE_TEST_SSH_USER': 'root',
+                'CONTAINERIMAGE_TEST_SSH_KEY': os.path.join(ssh, 'client_key'),
+                'CONTAINERIMAGE_TEST_SSH_CONFIG': os.path.join(ssh, 'ssh_config'),
+                'CONTAINERIMAGE_TEST_SSH_CONTEXT': SSH_CONTEXT,
+                'CONTAINERIMAGE_TEST_DOWN_HOST': f'tcp://127.0.0.1:{self.down_port}',
+                'CONTAINERIMAGE_TEST_DOWN_CONTEXT': DOWN_CONTEXT,
+                'PATH': os.path.join(ssh, 'bin') + os.pathsep + os.environ.get('PATH', os.defpath),
+            })
 
     def _launch(self, name, command, extra_env=None):
         """Start a daemon in its own session (so a terminal's Ctrl+C does not reach it)."""
@@ -793,6 +853,83 @@ class Sandbox:
         wait_until(lambda: http_status(engine, '/_ping') == 200, START_TIMEOUT, process,
                    'dockerd', self.path('dockerd.log'))
 
+    # -- the fleet: a TLS engine, an sshd, contexts -------------------------
+
+    def _make_fleet_files(self):
+        """Certificates and ssh keys (openssl, ssh-keygen), in a thread while the daemons start."""
+        remote_env = {name: self.env[name] for name in ('DOCKER_HOST', 'DOCKER_CONFIG', 'CONTAINERIMAGE_CACHE_DIR',
+                                                        'CONTAINERIMAGE_CONFIG')}
+        remote_env.update({name: os.environ[name] for name in ('CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_PYTHONNET')
+                           if os.environ.get(name)})
+        result = {}
+
+        def make():
+            try:
+                result['tls'] = fleet.make_certificates(self.path('tls'))
+                result['ssh'] = fleet.make_ssh(self.path('ssh'), self.ssh_port, remote_env)
+            except (OSError, subprocess.CalledProcessError) as error:
+                stderr = getattr(error, 'stderr', None)
+                result['error'] = f'{error}{": " + stderr.decode(errors="replace") if stderr else ""}'
+
+        thread = threading.Thread(target=make, name='fleet-files', daemon=True)
+        thread.start()
+        self._fleet_files = (thread, result)
+
+    def _start_fleet(self):
+        """Launch the TLS engine and sshd (the seed of the first engine runs while they start)."""
+        thread, result = self._fleet_files
+        thread.join()
+        if 'error' in result:
+            raise SandboxError(f'cannot make the fleet\'s certificates and keys: {result["error"]}')
+        self._fleet_files = result
+        tls = result['tls']['server']
+        folder = self.path('tls-engine')
+        os.makedirs(folder)
+        write_file(os.path.join(folder, 'daemon.json'),
+                   json.dumps({'deprecated-key-path': os.path.join(folder, 'key.json')}))
+        dead_proxy = f'http://127.0.0.1:{self.down_port}'
+        self._launch('dockerd-tls', [
+            'dockerd',
+            '--data-root', os.path.join(folder, 'data'),
+            '--exec-root', os.path.join(folder, 'exec'),
+            '--pidfile', os.path.join(folder, 'docker.pid'),
+            '--config-file', os.path.join(folder, 'daemon.json'),
+            '-H', self.env['CONTAINERIMAGE_TEST_TLS_HOST'],
+            '--tlsverify',
+            '--tlscacert', os.path.join(tls, 'ca.pem'),
+            '--tlscert', os.path.join(tls, 'cert.pem'),
+            '--tlskey', os.path.join(tls, 'key.pem'),
+            '--containerd', self.path('containerd', 'containerd.sock'),
+            '--containerd-namespace', TLS_NAMESPACE,
+            '--containerd-plugins-namespace', f'{TLS_NAMESPACE}-plugins',
+            *DOCKERD_SAFETY_FLAGS,
+            f'--registry-mirror=http://127.0.0.1:{self.mirror_port}',
+            f'--storage-driver={self.storage_driver}',
+        ], {'HTTP_PROXY': dead_proxy, 'HTTPS_PROXY': dead_proxy, 'NO_PROXY': '127.0.0.1,localhost'})
+        os.makedirs('/run/sshd', mode=0o755, exist_ok=True)  # sshd's privilege separation directory
+        self._launch('sshd', ['/usr/sbin/sshd', '-D', '-e', '-f', result['ssh']['sshd_config']])
+
+    def _wait_for_fleet(self):
+        tls_env = self.tls_env()
+        wait_until(lambda: subprocess.run([docker_cli(), 'version', '--format', '{{.Server.Version}}'],
+                                          env=clean_client_environment(tls_env), stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL).returncode == 0,
+                   START_TIMEOUT, self._processes['dockerd-tls'], 'dockerd (TLS)', self.path('dockerd-tls.log'))
+        wait_until(lambda: ssh_banner(self.ssh_port), START_TIMEOUT, self._processes['sshd'], 'sshd',
+                   self.path('sshd.log'))
+        client = self._fleet_files['tls']['client']
+        tls = f'ca={client}/ca.pem,cert={client}/cert.pem,key={client}/key.pem'
+        for name, description, endpoint in (
+                (TLS_CONTEXT, 'the sandbox TLS engine', f'host={self.env["CONTAINERIMAGE_TEST_TLS_HOST"]},{tls}'),
+                (SSH_CONTEXT, 'the sandbox engine over SSH', f'host={self.env["CONTAINERIMAGE_TEST_SSH_HOST"]}'),
+                (DOWN_CONTEXT, 'an engine that is down', f'host={self.env["CONTAINERIMAGE_TEST_DOWN_HOST"]}')):
+            run_docker(self.env, 'context', 'create', name, '--description', description, '--docker', endpoint)
+
+    def tls_env(self):
+        """The environment for a docker client of the TLS engine (as DOCKER_HOST with DOCKER_CERT_PATH)."""
+        return dict(self.env, DOCKER_HOST=self.env['CONTAINERIMAGE_TEST_TLS_HOST'], DOCKER_TLS_VERIFY='1',
+                    DOCKER_CERT_PATH=self.env['CONTAINERIMAGE_TEST_TLS_CERTS'])
+
     # -- bench images -----------------------------------------------------
 
     def load_bench_images(self, count, prefix='bench/img'):
@@ -850,20 +987,23 @@ class Sandbox:
 
     def _kill_running_containers(self):
         """Containers ignore SIGTERM as pid 1; kill them so dockerd stops at once."""
-        process = self._processes.get('dockerd')
-        if process is None or process.poll() is not None:
-            return
-        try:
-            running = run_docker(self.env, 'ps', '-q', check=False).split()
-            if running:
-                run_docker(self.env, 'kill', *running, check=False)
-        except OSError:
-            pass
+        for name, env in (('dockerd', self.env), ('dockerd-tls', self.tls_env if self.fleet else None)):
+            process = self._processes.get(name)
+            if process is None or process.poll() is not None:
+                continue
+            env = env() if callable(env) else env
+            try:
+                running = run_docker(env, 'ps', '-q', check=False).split()
+                if running:
+                    run_docker(env, 'kill', *running, check=False)
+            except OSError:
+                pass
 
     def _stop_daemons(self):
-        """dockerd first (it needs containerd to stop), then containerd, then the registries."""
-        if 'dockerd' in self._processes:
-            stop_process(self._processes.pop('dockerd'), DOCKERD_STOP_TIMEOUT)
+        """The dockerds first (they need containerd to stop), then containerd, then the others."""
+        for name in ('dockerd', 'dockerd-tls'):
+            if name in self._processes:
+                stop_process(self._processes.pop(name), DOCKERD_STOP_TIMEOUT)
         for process in self._processes.values():
             stop_process(process, OTHER_STOP_TIMEOUT)
         self._processes.clear()
@@ -882,13 +1022,16 @@ class Sandbox:
 
     def _remove_container_traces(self):
         """What a killed shim leaves outside the folder: its socket and the container's cgroups."""
-        containers = self.path('data', 'containers')
-        if not os.path.isdir(containers):
-            return
         containerd_socket = self.path('containerd', 'containerd.sock')
+        for data, namespace in ((self.path('data'), 'moby'), (self.path('tls-engine', 'data'), TLS_NAMESPACE)):
+            containers = os.path.join(data, 'containers')
+            if os.path.isdir(containers):
+                self._remove_traces_of(containers, containerd_socket, namespace)
+
+    def _remove_traces_of(self, containers, containerd_socket, namespace):
         for container_id in os.listdir(containers):
             # containerd 1.6 names a shim socket after sha256("<address>/<namespace>/<id>").
-            key = f'{containerd_socket}/moby/{container_id}'.encode()
+            key = f'{containerd_socket}/{namespace}/{container_id}'.encode()
             shim_socket = '/run/containerd/s/' + hashlib.sha256(key).hexdigest()
             cgroups = (glob.glob(f'/sys/fs/cgroup/*/docker/{container_id}')
                        + glob.glob(f'/sys/fs/cgroup/docker/{container_id}'))
@@ -951,6 +1094,15 @@ def run_command(command, env):
     return 128 - returncode if returncode < 0 else returncode
 
 
+def ssh_banner(port):
+    """True when an SSH server answers on 127.0.0.1:port with its banner."""
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=2) as sock:
+            return sock.recv(4).startswith(b'SSH-')
+    except OSError:
+        return False
+
+
 def terminal_sends_sigint_to_child():
     """True when we are in the terminal's foreground group: Ctrl+C has reached the child too."""
     try:
@@ -967,6 +1119,8 @@ def main(argv=None):
                      help='load N distinct images bench/img{i}:latest before COMMAND')
     run.add_argument('--storage-driver', default='overlay2',
                      help='first storage driver to try (vfs is the fallback)')
+    run.add_argument('--no-fleet', action='store_true',
+                     help='without the extra engines (TLS engine, sshd, contexts)')
     run.add_argument('command', nargs=argparse.REMAINDER, help='-- COMMAND ARGS...')
     fresh = commands.add_parser('fresh-image', help='in a running sandbox (its environment): push NAME, two '
                                 'layers no other image has, to the mirror, and keep nothing of it on the engine')
@@ -980,7 +1134,7 @@ def main(argv=None):
     if not command:
         parser.error('run needs a command after --')
 
-    sandbox = Sandbox(storage_driver=args.storage_driver)
+    sandbox = Sandbox(storage_driver=args.storage_driver, fleet=not args.no_fleet)
     try:
         sandbox.start()
         if args.bench_images:

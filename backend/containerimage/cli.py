@@ -44,6 +44,7 @@ from .operations import push, registry
 from .operations import remove
 from .operations import compatibility
 from . import dsc
+from .operations import engines as engine_operations
 from .server import Context, Server
 
 
@@ -74,6 +75,7 @@ _EXIT_BY_KIND = {
     "InvalidReference": ExitStatus.USAGE,
     "InvalidParams": ExitStatus.USAGE,
     "Cancelled": ExitStatus.CANCELLED,
+    "SecurityError": ExitStatus.ENGINE_UNAVAILABLE,
 }
 
 
@@ -562,7 +564,20 @@ def parser():
     test_p.add_argument("--platform", help="os[/arch[/variant]] of a manifest list to test instead of the host's")
     test_p.add_argument("--remote", action="store_true", help="read the registry even for a local image")
     test_p.set_defaults(run=cmd_test)
+    context_p = sub.add_parser("context", help="the engines you can name: docker's contexts (its own store)")
+    context_sub = context_p.add_subparsers(dest="context_command", required=True)
+    context_ls_p = context_sub.add_parser("ls", help="list default and the docker contexts (* the one in use)")
+    context_ls_p.add_argument("name", nargs="?", help="a wildcard pattern of names")
+    context_ls_p.set_defaults(run=cmd_context_ls)
     return p
+
+
+def cmd_context_ls(args, term):
+    rows = engine_operations.list_engines(None, name=args.name)["engines"]
+    table = [(r["Name"] + (" *" if r["Current"] else ""), r["Source"], "yes" if r["Tls"] else "", r["Host"],
+              r["Description"]) for r in rows]
+    print_table(term, ("NAME", "SOURCE", "TLS", "HOST", "DESCRIPTION"), table)
+    return ExitStatus.SUCCESS if rows or not args.name else ExitStatus.NOT_FOUND
 
 
 def main(argv=None):

@@ -7,6 +7,7 @@ message, and the `target` it is about (an image reference, a registry, a contain
 import http.client
 import re
 import socket
+import ssl
 
 import docker.errors
 import requests.exceptions
@@ -91,6 +92,19 @@ class Incompatible(BackendError):
     code, kind = -32010, "Incompatible"  # the host cannot run the image (another OS, or a Windows build it cannot run)
 
 
+class SecurityError(BackendError):
+    code, kind = -32011, "SecurityError"  # a certificate the engine or we do not trust (unknown CA, expired, name)
+
+
+class TransportFailure(ConnectionError):
+    """A connection through a program (the ssh client) that failed; words say what it said, e.g.
+    'ssh could not log in: root@host: Permission denied (publickey)'. No connection was made."""
+
+    def __init__(self, words):
+        super().__init__(words)
+        self.words = words
+
+
 class Cancelled(BackendError):
     code, kind = -32800, "Cancelled"  # LSP's RequestCancelled
 
@@ -150,6 +164,10 @@ def translate(exc, target=None, engine=None):
     if isinstance(exc, docker.errors.APIError):
         message = _api_message(exc)
         status = exc.status_code
+        if "HTTP request to an HTTPS server" in message:
+            described = _describe_or(engine)
+            return SecurityError(f"{described[:1].upper()}{described[1:]} speaks only TLS: give its certificates (DOCKER_TLS_VERIFY "
+                                 f"and DOCKER_CERT_PATH, or a docker context that has them).", target)
         if status == 404:
             return NotFound(message, target)
         if status == 409:
@@ -159,6 +177,9 @@ def translate(exc, target=None, engine=None):
         if status == 400:
             return classify_message(message, target, default=InvalidParams)
         return classify_message(message, target)
+    security = security_failure(exc)
+    if security is not None:
+        return SecurityError(f"Cannot trust {_describe_or(engine)}: {security}.", target)
     if connection_failure(exc) is not None:
         return engine_unavailable(exc, target, engine)
     if isinstance(exc, docker.errors.DockerException):
@@ -209,7 +230,54 @@ def connection_failure(exc):
     return "the connection broke off before the answer was complete"
 
 
+# What OpenSSL's verification codes mean, in words (X509_V_ERR_*).
+_VERIFY_WORDS = {
+    2: "its certificate is signed by a CA that was not given (unable to get the issuer's certificate)",
+    18: "its certificate is self-signed and not trusted",
+    19: "its certificate chain ends in a CA that was not given (a self-signed certificate in the chain)",
+    20: "its certificate is signed by a CA that was not given (unknown CA)",
+    21: "its certificate is signed by a CA that was not given (unknown CA)",
+    9: "its certificate is not valid yet",
+    10: "its certificate has expired",
+    62: "its certificate does not name the host (name mismatch)",
+    64: "its certificate does not name the IP address (name mismatch)",
+}
+# What the engine said with a TLS alert when it refused us, as OpenSSL words it.
+_ALERT_WORDS = [
+    ("certificate required", "the engine requires a client certificate and none was given"),
+    ("unknown ca", "the engine does not trust the CA of the client certificate (unknown CA)"),
+    ("bad certificate", "the engine refused the client certificate"),
+    ("certificate expired", "the engine says the client certificate has expired"),
+    ("wrong version number", "the engine does not speak TLS there"),
+]
+
+
+def security_failure(exc):
+    """What was wrong with a TLS handshake in exc (or one it wraps), in words ('its certificate has expired');
+    None when exc is about something else."""
+    for inner in _chain(exc):
+        if type(inner).__name__ == "CertificateError":  # urllib3 1.26 matches host names itself
+            return f"its certificate does not name the host (name mismatch: {inner})"
+        if isinstance(inner, ssl.SSLCertVerificationError):
+            words = _VERIFY_WORDS.get(inner.verify_code)
+            detail = inner.verify_message or inner.reason or "certificate verify failed"
+            return f"{words} ({detail})" if words else f"its certificate cannot be verified ({detail})"
+        if isinstance(inner, (ssl.SSLError, urllib3.exceptions.SSLError)) and not _chain(inner)[1:]:
+            text = f"{inner.reason or ''} {inner}".lower().replace("_", " ")
+            for needle, words in _ALERT_WORDS:
+                if needle in text:
+                    return words
+            return f"the TLS handshake failed ({inner.reason or inner})"
+    return None
+
+
+def _describe_or(engine):
+    return describe_engine(engine) if engine is not None else "the Docker engine"
+
+
 def _socket_reason(exc):
+    if isinstance(exc, TransportFailure):
+        return exc.words
     if isinstance(exc, ConnectionRefusedError):
         return "the connection was refused; nothing listens there"
     if isinstance(exc, FileNotFoundError):
@@ -251,6 +319,8 @@ def describe_engine(engine):
     if not host:
         return "the Docker engine"
     source = getattr(engine, "source", None)
+    if source == "address":  # the user named the engine by its address: nothing to add
+        return f"the Docker engine at {host}"
     if not source or source == "default":
         return f"the Docker engine at {host} (the default: neither DOCKER_HOST, a docker context nor the " \
                f"Engine setting names another)"
@@ -262,6 +332,8 @@ def engine_unavailable(exc, target=None, engine=None):
     'Cannot reach' when no connection was made, 'Lost' when one broke off or went quiet."""
     reason = connection_failure(exc) or root_cause(exc)
     words = describe_engine(engine)
+    if any(isinstance(e, TransportFailure) for e in _chain(exc)):
+        return EngineUnavailable(f"Cannot reach {words}: {reason}.", target)
     if "refused" in reason or "does not exist" in reason:
         return EngineUnavailable(f"Cannot reach {words}: {reason}. Is it running?", target)
     if "denied" in reason or "resolved" in reason or "could not be made" in reason:

@@ -27,6 +27,10 @@
         'Set-ContainerImageSetting'
         'Sync-ContainerImage'
         'Test-ContainerImage'
+        'Get-ContainerEngine'
+        'Test-ContainerEngine'
+        'New-ContainerEngine'
+        'Remove-ContainerEngine'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -97,6 +97,30 @@ BeforeDiscovery {
             Registry = @{ Command = 'Test-ContainerImage -Remote -Name "$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY/errors/app:1"'; Target = '$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY' }
             BadName  = @{ Command = "Test-ContainerImage -Name 'Not A Name'"; Kind = 'InvalidReference'; Target = 'Not A Name' }
         }
+        'Get-ContainerEngine'          = @{
+            # Reads docker's context store: no engine is contacted.
+            Engine   = @{ Command = 'Get-ContainerEngine'; Kind = $null }
+            Registry = 'reads the context store only'
+            BadName  = @{ Command = 'Get-ContainerEngine -Name errors-missing'; Kind = 'NotFound'; Target = 'errors-missing' }
+        }
+        'Test-ContainerEngine'         = @{
+            # An engine that is down is a result (Reachable False, and why), not an error.
+            Engine   = @{ Command = 'Test-ContainerEngine'; Kind = $null }
+            Registry = 'reaches engines only'
+            BadName  = @{ Command = "Test-ContainerEngine -Name 'not an engine://x'"; Kind = 'InvalidParams'; Target = 'not an engine://x' },
+                       @{ Command = 'Test-ContainerEngine -Name errors-missing'; Kind = 'NotFound'; Target = 'errors-missing' }
+        }
+        'New-ContainerEngine'          = @{
+            # Writes the context store without contacting the engine: the failure it meets is a bad address.
+            Engine   = @{ Command = 'New-ContainerEngine -Name errors-new -Host not-an-address'; Kind = 'InvalidParams'; Target = 'not-an-address' }
+            Registry = 'writes the context store only'
+            BadName  = @{ Command = "New-ContainerEngine -Name 'not a name' -Host tcp://127.0.0.1:9"; Kind = 'InvalidParams'; Target = 'not a name' }
+        }
+        'Remove-ContainerEngine'       = @{
+            Engine   = @{ Command = 'Remove-ContainerEngine -Name errors-missing -Confirm:$false'; Kind = 'NotFound'; Target = 'errors-missing' }
+            Registry = 'writes the context store only'
+            BadName  = @{ Command = 'Remove-ContainerEngine -Name errors-missing -Confirm:$false'; Kind = 'NotFound'; Target = 'errors-missing' }
+        }
     }
 
     # The module's own list of exported commands, so that a new cmdlet cannot be left out.

@@ -289,3 +289,24 @@ function Invoke-DscV3Adapter {
         Error    = $stderr.Result
     }
 }
+
+function Assert-SandboxFleet {
+    # The engine cmdlets' tests need the sandbox's fleet (tools/sandbox.py: a TLS engine, an ssh:// engine, a
+    # context whose engine is down), which sandbox.py --no-fleet leaves out.
+    foreach ($name in 'CONTAINERIMAGE_TEST_TLS_HOST', 'CONTAINERIMAGE_TEST_SSH_HOST', 'CONTAINERIMAGE_TEST_DOWN_CONTEXT') {
+        if (-not [Environment]::GetEnvironmentVariable($name)) { throw "The sandbox was started without its fleet: $name is not set." }
+    }
+}
+
+function Get-DockerContext {
+    # docker context ls, as Name -> endpoint (or -> another field, e.g. Description); its warning about
+    # DOCKER_HOST left out.
+    param([string] $Field = 'DockerEndpoint')
+    $contexts = @{}
+    foreach ($line in @(& docker context ls --format "{{.Name}}|{{.$Field}}" 2>$null)) {
+        $name, $value = "$line".Split('|')
+        $contexts[$name.TrimEnd(' *')] = $value
+    }
+    if ($LASTEXITCODE -ne 0) { throw 'docker context ls failed' }
+    $contexts
+}

@@ -136,6 +136,15 @@ BeforeAll {
         @{ Name = 'mcr.microsoft.com/windows/servercore:ltsc2019'; Compatible = $false; ImageOs = 'windows'; ImageOsVersion = '10.0.17763.5458'
             Architecture = 'amd64'; HostOs = 'windows'; HostOsVersion = '10.0.20348.2227'; Isolation = 'process'
             Reason = 'The image (Windows build 17763) is older than the host (build 20348): it runs only with Hyper-V isolation.' })
+    $samples['ContainerImage.Engine'] = @(Get-ContainerEngine) + @(New-TypedObject 'ContainerImage.Engine' @(
+        @{ Name = 'webfarm-eu-west-frontend-01'; Host = 'tcp://webfarm-eu-west-frontend-01.corp.example.org:2376'; Current = $true
+            Tls = $true; Source = 'context'; Description = 'the first front-end host of the EU web farm' }
+        @{ Name = 'tcp://10.20.30.40:2376'; Host = 'tcp://10.20.30.40:2376'; Current = $false; Tls = $true; Source = 'settings'; Description = '' }))
+    $samples['ContainerImage.EngineStatus'] = @(Test-ContainerEngine -Name sandbox-tls, sandbox-down) + @(New-TypedObject 'ContainerImage.EngineStatus' @(
+        @{ Name = 'webfarm-eu-west-frontend-01'; Host = 'tcp://webfarm-eu-west-frontend-01.corp.example.org:2376'; Reachable = $true
+            Os = 'windows'; OsVersion = '10.0 20348 (20348.1.amd64fre.fe_release.210507-1500)'; ApiVersion = '1.44'; ImageCount = 12345; Error = $null }
+        @{ Name = 'build'; Host = 'ssh://admin@build.example.org'; Reachable = $false; Os = $null; OsVersion = $null; ApiVersion = $null
+            ImageCount = $null; Error = 'Cannot reach the Docker engine at ssh://admin@build.example.org: ssh could not log in (admin@build.example.org: Permission denied (publickey).)' }))
 }
 
 AfterAll {

@@ -9,7 +9,7 @@ idle (the least recently used first). An engine in use by a request is never clo
 import threading
 import time
 
-from ..engine import Engine
+from .engine import Engine
 
 IDLE_SECONDS = 300
 MAX_IDLE = 16

@@ -1,5 +1,5 @@
 # Tab completion: local image names for every parameter that names an image, containers for
-# New-ContainerImage -Container, and the registries the user has logged in to for -Registry.
+# New-ContainerImage -Container, the registries the user has logged in to for -Registry, and engine names.
 # A completer never shows an error while the user types: on any failure it offers nothing.
 
 function New-CompletionResult {
@@ -80,5 +80,29 @@ function Register-ContainerImageCompleter {
         $result = Invoke-Backend -Method settings.get
         if ($result -is [System.Management.Automation.ErrorRecord]) { return }
         New-CompletionResult -Text ($result.Aliases | Where-Object Source -eq 'settings' | ForEach-Object Name) -WordToComplete $wordToComplete
+    }
+
+    # Engine names: 'default' and docker's contexts. $script:EngineNameCompleter serves every -Engine too
+    # (registered where that parameter is added).
+    $script:EngineNameCompleter = {
+        param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
+        New-CompletionResult -Text (@('default') + @(Get-DockerContextName)) -WordToComplete $wordToComplete
+    }
+    foreach ($command in 'Get-ContainerEngine', 'Test-ContainerEngine', 'Remove-ContainerEngine') {
+        Register-ArgumentCompleter -CommandName $command -ParameterName Name -ScriptBlock $script:EngineNameCompleter
+    }
+}
+
+function Get-DockerContextName {
+    # The names of docker's contexts, read from its context store directly (completion must be quick);
+    # a file that cannot be read is skipped here (Get-ContainerEngine reports it).
+    $folder = if ($env:DOCKER_CONFIG) { $env:DOCKER_CONFIG } else { [System.IO.Path]::Combine($HOME, '.docker') }
+    $meta = [System.IO.Path]::Combine($folder, 'contexts', 'meta')
+    if (-not [System.IO.Directory]::Exists($meta)) { return }
+    foreach ($directory in [System.IO.Directory]::GetDirectories($meta)) {
+        $path = [System.IO.Path]::Combine($directory, 'meta.json')
+        if (-not [System.IO.File]::Exists($path)) { continue }
+        try { $context = [System.IO.File]::ReadAllText($path) | ConvertFrom-Json } catch { continue }
+        if ($context.Name -is [string]) { $context.Name }
     }
 }

@@ -22,6 +22,7 @@ $script:ErrorKinds = @{
     InvalidRequest       = 'ProtocolError',          'System.FormatException'
     BackendUnavailable   = 'ResourceUnavailable',    'System.InvalidOperationException'
     Internal             = 'NotSpecified',           'System.InvalidOperationException'
+    SecurityError        = 'SecurityError',          'System.Security.Authentication.AuthenticationException'  # a certificate not trusted
 }
 
 function New-ContainerImageError {

@@ -30,5 +30,7 @@ def test_an_engine_that_is_down_fails_that_request_only_and_names_the_address(ba
 
 def test_an_unknown_context_name_is_one_clear_error(backend):
     failure = error(call_on(backend, "no-such-context", "image.list"))
-    assert failure["data"]["kind"] == "EngineUnavailable" and "no-such-context" in failure["message"]
+    # NotFound (a name that names nothing, as for images), listing the names there are
+    assert failure["data"]["kind"] == "NotFound" and "no-such-context" in failure["message"]
+    assert "Known: default" in failure["message"]
     assert "Traceback" not in failure["message"]

@@ -10,7 +10,7 @@ import pytest
 from docker.tls import TLSConfig
 
 from containerimage import engine
-from containerimage.errors import EngineUnavailable
+from containerimage.errors import EngineUnavailable, InvalidData, NotFound
 
 MISSING_SOCKET = "unix:///nonexistent/containerimage-test/docker.sock"
 
@@ -101,19 +101,19 @@ def test_an_unreadable_config_json_means_the_default(tmp_path, content):
         pytest.fail("a config.json that is not an object broke resolve()")
 
 
-def test_a_missing_context_is_a_value_error_naming_it(tmp_path):
-    with pytest.raises(ValueError, match="'nosuch'"):
+def test_a_missing_context_is_not_found_naming_it(tmp_path):
+    with pytest.raises(NotFound, match="'nosuch'"):
         engine.resolve({"DOCKER_CONTEXT": "nosuch", "DOCKER_CONFIG": str(tmp_path)})
 
 
 @pytest.mark.parametrize("meta", ["{broken", json.dumps({"Name": "bad", "Endpoints": {}}),
                                   json.dumps({"Name": "bad", "Endpoints": {"docker": {"SkipTLSVerify": True}}})])
-def test_a_broken_context_is_a_value_error(tmp_path, meta):
+def test_a_broken_context_is_invalid_data_naming_its_file(tmp_path, meta):
     digest = hashlib.sha256(b"bad").hexdigest()
     meta_dir = tmp_path / "contexts" / "meta" / digest
     meta_dir.mkdir(parents=True)
     (meta_dir / "meta.json").write_text(meta, encoding="utf-8")
-    with pytest.raises(ValueError, match="'bad'"):
+    with pytest.raises(InvalidData, match=str(meta_dir / "meta.json")):
         engine.resolve({"DOCKER_CONTEXT": "bad", "DOCKER_CONFIG": str(tmp_path)})
 
 
@@ -209,11 +209,24 @@ def test_engine_with_missing_tls_files_is_engine_unavailable(tmp_path):
 
 
 class RecordingAPIClient:
+    """docker.APIClient as engines/connect.py uses it: made, then asked the engine's API version."""
     made = []
 
     def __init__(self, **kwargs):
         self.kwargs = kwargs
+        self.trust_env = True  # as a requests.Session starts
+        self.verify = True
+        self._version = kwargs.get("version")
         RecordingAPIClient.made.append(self)
+
+    def version(self, api_version=True):
+        return {"ApiVersion": "1.41"}
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        return {"verify": verify}
+
+    def close(self):
+        pass
 
 
 def test_engine_makes_one_client_and_reuses_it(monkeypatch, tmp_path):
@@ -238,7 +251,7 @@ def test_engine_makes_one_client_and_reuses_it(monkeypatch, tmp_path):
     assert len(clients) == 8 and all(c is RecordingAPIClient.made[0] for c in clients)
     kwargs = RecordingAPIClient.made[0].kwargs
     assert kwargs["base_url"] == "tcp://192.0.2.1:2376"
-    assert kwargs["version"] == "auto"
+    assert RecordingAPIClient.made[0]._version == "1.41"  # asked of the engine, as version="auto" does
     assert isinstance(kwargs["tls"], TLSConfig) and kwargs["tls"].verify is True
     assert kwargs["timeout"] == engine.TIMEOUT_SECONDS
     assert eng.host == "tcp://192.0.2.1:2376"

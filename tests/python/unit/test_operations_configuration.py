@@ -3,6 +3,7 @@
 import io
 import json
 
+import docker
 import pytest
 
 from containerimage import engine, settings
@@ -166,7 +167,7 @@ def test_a_broken_file_means_the_engine_the_environment_names(tmp_path):
 
 def test_a_changed_engine_setting_makes_a_new_client(tmp_path, monkeypatch):
     from .test_engine import RecordingAPIClient
-    monkeypatch.setattr(engine.docker, "APIClient", RecordingAPIClient)
+    monkeypatch.setattr(docker, "APIClient", RecordingAPIClient)
     environ = write_settings(tmp_path / "c.yaml", "Engine: tcp://192.0.2.7:2375\n")
     eng = engine.Engine(environ)
     first = eng.client()

@@ -13,10 +13,7 @@ import containerimage
 from containerimage import engine
 
 
-class RecordingAPIClient:
-    def __init__(self, **kwargs):
-        self.kwargs = kwargs
-        self.trust_env = True  # as a requests.Session starts
+from .test_engine import RecordingAPIClient
 
 
 @pytest.mark.parametrize("host, trusted", [
