@@ -67,8 +67,15 @@ install_debian_packages() {
     fi
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Installing docker.io or openssh-server must not start the machine's own dockerd or sshd (listening on
+    # every interface): the sandbox starts private, loopback-only ones. policy-rc.d says "do not start".
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod 755 "$policy" && added_policy=1
+    fi
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >&2
+    ((added_policy == 0)) || rm -f "$policy"
 }
 
 install_pwsh_tool() {
