@@ -136,6 +136,14 @@ BeforeAll {
         @{ Name = 'mcr.microsoft.com/windows/servercore:ltsc2019'; Compatible = $false; ImageOs = 'windows'; ImageOsVersion = '10.0.17763.5458'
             Architecture = 'amd64'; HostOs = 'windows'; HostOsVersion = '10.0.20348.2227'; Isolation = 'process'
             Reason = 'The image (Windows build 17763) is older than the host (build 20348): it runs only with Hyper-V isolation.' })
+    $samples['ContainerImage.CopyResult'] = @(Copy-ContainerImage "$mirror/microsoft/nanoserver:latest" "$env:CONTAINERIMAGE_TEST_TARGET/views-test/nanoserver") + @(New-TypedObject 'ContainerImage.CopyResult' @(
+        @{ Source = 'mcr.microsoft.com/windows/servercore:ltsc2022'; Destination = 'registry.example.com:5000/mirror/windows/servercore:ltsc2022'
+            Digest = "sha256:$('0123456789abcdef' * 4)"; MediaType = 'application/vnd.docker.distribution.manifest.list.v2+json'
+            Platforms = @('windows/amd64 (10.0.20348.2227)'); Copied = 2; Mounted = 0; Existing = 0; ForeignLayers = 1; Size = 5368709120 }
+        @{ Source = "$mirror/team/webapp@sha256:$('ba9876543210' * 5)dcba"; Destination = "registry.example.com:5000/team/webapp@sha256:$('ba9876543210' * 5)dcba"
+            Digest = "sha256:$('ba9876543210' * 5)dcba"; MediaType = 'application/vnd.oci.image.index.v1+json'
+            Platforms = @('linux/amd64', 'linux/arm64', 'windows/amd64 (10.0.20348.2227)'); Copied = 123456; Mounted = 3; Existing = 1
+            ForeignLayers = 0; Size = 0 }))
 }
 
 AfterAll {

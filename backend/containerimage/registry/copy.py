@@ -77,8 +77,8 @@ class Copy:
         """Copy; returns {Source, Destination, Digest, MediaType, Platforms, Copied, Mounted, Existing,
         ForeignLayers, Size}."""
         with self._side("source"):
-            body, media_type, digest = self.source.manifest_raw(self.source_name, self.source_reference)
-            top, images, platforms = self._plan(body, media_type, digest)
+            body, media_type, _ = self.source.manifest_raw(self.source_name, self.source_reference)
+            top, images, platforms = self._plan(body, media_type, _digest(body))  # the digest of these bytes
         blobs = self._blobs(images + [top])
         with self._side("destination"):
             # One request before the blobs go in parallel: it answers the destination's login challenge

@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -266,6 +267,27 @@ def test_the_cli_copies_and_says_what_it_sent(sandbox_env, mirror, target):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == f"Digest: {image['digest']}"
     assert f"{target}/{name}:1 copied from {mirror}/{name}:1 (linux/amd64: 2 blobs sent" in done.stdout
+    # Ctrl+C (SIGINT) in the middle of a layer read from a source that never finishes it: the command stops,
+    # says so, hangs up on the source, and the destination gets no manifest.
+    stall = StallRegistry(mirror).start()
+    try:
+        command = subprocess.Popen([sys.executable, "-m", "containerimage", "copy", f"{stall.address}/{name}:1",
+                                    f"{target}/{name}-interrupted"], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while stall.stalled < 1:
+            assert time.monotonic() < deadline and command.poll() is None, "the copy did not reach its layer"
+            time.sleep(0.05)
+        command.send_signal(signal.SIGINT)
+        _, stderr = command.communicate(timeout=60)
+        assert command.returncode == 130 and stderr.rstrip().endswith("Cancelled."), stderr
+        deadline = time.monotonic() + 30
+        while stall.stalled:
+            assert time.monotonic() < deadline, "the source download was not dropped"
+            time.sleep(0.05)
+    finally:
+        stall.shutdown()
+    assert not has_manifest(target, f"{name}-interrupted", "1")
     missing = subprocess.run([sys.executable, "-m", "containerimage", "copy", f"{mirror}/{name}:nope", f"{target}/{name}"],
                              env=env, capture_output=True, text=True, timeout=120)
     assert missing.returncode == 3 and missing.stderr.startswith("Error: The source"), missing.stderr

@@ -322,3 +322,28 @@ def test_platforms_are_parsed_or_refused_by_name():
     assert parse_platforms([]) is None
     with pytest.raises(Exception, match="'linux//v8' is not a platform"):
         parse_platforms(["linux//v8"])
+
+
+# ------------------------------------------------------------------ image.copy: its params, before any registry
+
+from containerimage.errors import InvalidParams, InvalidReference  # noqa: E402
+from containerimage.operations import METHODS  # noqa: E402
+from containerimage.operations.copy import copy_image  # noqa: E402
+from containerimage.server import Context  # noqa: E402
+
+
+@pytest.mark.parametrize("params, error, words", [
+    ({"name": "r.example/a@sha256:" + "0" * 64, "tag": "1", "destination": "r.example/b"}, InvalidParams, "names a digest"),
+    ({"name": "r.example/a:2", "tag": "1", "destination": "r.example/b"}, InvalidParams, "names tag 2"),
+    ({"name": "r.example/a:1", "destination": "r.example/b@sha256:" + "0" * 64}, InvalidParams, "keeps the source's digest"),
+    ({"name": "r.example/a:1", "destination": "r.example/b", "platform": ["linux/"]}, InvalidParams, "'linux/' is not a platform"),
+    ({"name": "r.example/A B", "destination": "r.example/b"}, InvalidReference, "not a valid reference"),
+])
+def test_image_copy_refuses_bad_params_by_name(params, error, words):
+    with pytest.raises(error) as caught:
+        copy_image(Context(None), **params)
+    assert words in caught.value.message
+
+
+def test_image_copy_is_a_method():
+    assert METHODS["image.copy"] is copy_image
