@@ -35,7 +35,7 @@ from .. import compat
 from ..errors import BackendError, Cancelled, InvalidData, InvalidParams, NotFound, RegistryUnavailable, Unauthorized
 from . import manifests
 
-WORKERS = 4  # blobs copied at once
+WORKERS = 6  # blobs copied at once (as skopeo and containers/image copy them)
 CHUNK = 1 << 20  # bytes read from the source and sent to the destination at a time
 PROGRESS_INTERVAL = 0.1  # seconds between two progress notifications of one blob
 
