@@ -25,8 +25,9 @@ function Copy-ContainerImage {
     a URL for them, not the layer) are not copied unless -IncludeForeignLayers is given, as docker and
     containerd do: the destination's manifest is the same and still names them, and who pulls the copy
     downloads them from those URLs (mcr.microsoft.com). With -IncludeForeignLayers the destination holds
-    them too, for hosts that cannot reach those URLs (a registry must accept them: Distribution's
-    validation.manifests.urls settings).
+    them too, for hosts that cannot reach those URLs and pull with a client that then reads them from the
+    registry (containerd does). Either way the destination must take manifests that name foreign layers: a
+    Distribution registry refuses them unless its validation.manifests.urls.allow lets their URLs in.
 
     Each failure names its side: a source image, tag or platform the registry does not have
     (ObjectNotFound), a login refused or missing at the source or at the destination (AuthenticationError,
@@ -61,9 +62,9 @@ function Copy-ContainerImage {
     .EXAMPLE
     Copy-ContainerImage -Name mcr.microsoft.com/windows/nanoserver:ltsc2022 -Destination registry.example.com:5000/base/nanoserver
 
-    SOURCE                                       DESTINATION                                   DIGEST       PLATFORMS COPIED
-    ------                                       -----------                                   ------       --------- ------
-    mcr.microsoft.com/windows/nanoserver:ltsc... registry.example.com:5000/base/nanoserver:... 3f1a52c0d7e2 1              2
+    DIGEST       PLATFORMS COPIED SOURCE                                      DESTINATION
+    ------       --------- ------ ------                                      -----------
+    3f1a52c0d7e2         1      2 mcr.microsoft.com/windows/nanoserver:ltsc2022 registry.example.com:5000/base/nanoserver:ltsc2022
 
     Mirrors a base image into an internal registry, with the same digest, without pulling it; its foreign
     layers stay at mcr.microsoft.com.
@@ -88,8 +89,9 @@ function Copy-ContainerImage {
 
     .OUTPUTS
     ContainerImage.CopyResult: Source, Destination, Digest (the destination's), MediaType, Platforms (the
-    platforms copied), Copied (layers sent), Mounted (layers mounted from another repository), Existing
-    (layers the destination had), ForeignLayers (foreign layers not copied), Size (bytes sent).
+    platforms copied), Copied (blobs sent: layers and image configs), Mounted (blobs mounted from another
+    repository of the same registry), Existing (blobs the destination had), ForeignLayers (foreign layers
+    not copied), Size (bytes sent).
 
     .LINK
     Get-ContainerImageTag
@@ -143,7 +145,7 @@ function Copy-ContainerImage {
                 Write-ContainerImageError $PSCmdlet $result
                 continue
             }
-            Write-Verbose ("{0} -> {1} ({2}): {3} layers sent, {4} mounted, {5} there already, {6} foreign layers left out" -f
+            Write-Verbose ("{0} -> {1} ({2}): {3} blobs sent, {4} mounted, {5} there already, {6} foreign layers left out" -f
                 $result.Source, $result.Destination, $result.Digest, $result.Copied, $result.Mounted, $result.Existing, $result.ForeignLayers)
             Add-ContainerImageType $result -TypeName 'ContainerImage.CopyResult'
             $PSCmdlet.WriteObject($result)
