@@ -82,7 +82,7 @@ if ($sandbox) {
 
     Step "Mirror a base image into another registry ($env:CONTAINERIMAGE_TEST_TARGET) without the engine (DOCKER_HOST points nowhere meanwhile)"
     $engine, $env:DOCKER_HOST = $env:DOCKER_HOST, 'unix:///nonexistent/docker.sock'
-    Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_TARGET/base/nanoserver" | Format-Table
+    Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_TARGET/base/nanoserver" | Format-List Source, Destination, Digest, Platforms, Copied, Mounted, Existing
     'Again: nothing is sent (every blob is there), the tag is set; the digest is the source''s'
     Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_TARGET/base/nanoserver" | Format-List Destination, Digest, Copied, Existing
     $env:DOCKER_HOST = $engine
