@@ -75,6 +75,19 @@ Describe 'Copy-ContainerImage' {
         $copied.Digest | Should -Be @($one.digest, $two.digest)
     }
 
+    It 'promotes the tags Get-ContainerImageTag lists: Get-ContainerImageTag | Where-Object | Copy-ContainerImage' -Skip:($env:CONTAINERIMAGE_TRANSPORT -eq 'InProcess') {
+        if (-not (Get-Command Get-ContainerImageTag -Module ContainerImage -ErrorAction Ignore)) {
+            Set-ItResult -Skipped -Because 'Get-ContainerImageTag (h-registry) is not in this branch yet'
+            return
+        }
+        $name = New-CopyName
+        $one = Push-TestList -Name $name -Tag '1.0' -Platform linux/amd64
+        $null = Push-TestList -Name $name -Tag '2.0' -Platform linux/amd64
+        $copied = Get-ContainerImageTag -Name "$mirror/$name" | Where-Object Tag -like '1.*' | Copy-ContainerImage -Destination "$target/$name-promoted"
+        $copied.Destination | Should -Be "$target/$name-promoted:1.0"
+        $copied.Digest | Should -Be $one.digest
+    }
+
     It 'copies nothing with -WhatIf' -Skip:($env:CONTAINERIMAGE_TRANSPORT -eq 'InProcess') {
         $name = New-CopyName
         $null = Push-TestList -Name $name -Platform linux/amd64
