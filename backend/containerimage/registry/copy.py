@@ -32,7 +32,8 @@ import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from .. import compat
-from ..errors import BackendError, Cancelled, InvalidData, InvalidParams, NotFound, RegistryUnavailable, Unauthorized
+from ..errors import (BackendError, Cancelled, InvalidData, InvalidParams, NotFound, RegistryUnavailable, Unauthorized,
+                      connection_failure, root_cause)
 from . import manifests
 
 WORKERS = 6  # blobs copied at once (as skopeo and containers/image copy them)
@@ -190,9 +191,8 @@ class Copy:
             return
         with ThreadPoolExecutor(max_workers=min(WORKERS, len(blobs)), thread_name_prefix="copy") as pool:
             futures = [pool.submit(self._copy_blob, blob) for blob in blobs]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = [f for f in futures if f.done() and f.exception() is not None]
-            if failed:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            if any(f.done() and f.exception() is not None for f in futures):
                 self._failed.set()  # the others stop at their next chunk
                 wait(futures)
                 self._check_cancelled()
@@ -235,7 +235,17 @@ class Copy:
 
         def chunks():
             last = 0.0
-            for chunk in response.iter_content(CHUNK):
+            pieces = response.iter_content(CHUNK)
+            while True:
+                try:
+                    chunk = next(pieces)
+                except StopIteration:
+                    break
+                except Exception as error:  # noqa: BLE001 - the source's answer broke: said as the source's
+                    self._check_cancelled()  # ... unless our own cancel broke it
+                    raise _BrokenOff(f"The source registry {self.source.registry.name} broke off the blob {digest} "
+                                     f"of {self.source_label} ({sent[0]} of {size} bytes): "
+                                     f"{connection_failure(error) or root_cause(error)}.", self.source_label) from None
                 self._check_cancelled()
                 self._stop_if_failed()
                 sent[0] += len(chunk)

@@ -212,6 +212,19 @@ def test_a_missing_source_and_a_registry_down_are_named(backend, sandbox_env, mi
     assert failure["message"].startswith(f"The destination {down}/{name}:1"), failure["message"]
 
 
+def test_a_source_that_dies_in_the_middle_of_a_layer_is_the_source_unavailable(backend, mirror, target):
+    name = unique("copy/source-dies")
+    big = push_image(Registry(mirror), name, "1", parse_platform("linux/amd64"), megabytes=2)
+    # The source answers the layer's headers and its first 64 kB, then dies.
+    with CutRegistry(mirror, cut_on_request=rf"^GET /v2/[^ ]+/blobs/{big['layer']}", answer_bytes=1 << 16) as source:
+        failure = error(backend.call("image.copy", {"name": f"{source.address}/{name}:1", "destination": f"{target}/{name}"}))
+        assert source.cut_done.is_set()
+    assert failure["data"]["kind"] == "RegistryUnavailable", failure
+    assert failure["message"].startswith(f"The source registry {source.address} broke off the blob {big['layer']}"), \
+        failure["message"]
+    assert not has_manifest(target, name, "1") and not has_blob(target, name, big["layer"])
+
+
 def test_a_destination_killed_in_the_middle_holds_no_manifest_and_a_rerun_sends_only_what_is_missing(
         sandbox_env, mirror, tmp_path):
     # The destination is a registry of the test's own, behind a proxy that lets small uploads through and
