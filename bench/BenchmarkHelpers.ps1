@@ -368,6 +368,14 @@ function Format-BenchmarkReport {
                 "Growth between consecutive counts, MB per 1,000 images: $($verdict.MBPer1000ImagesBetweenCounts -join ', '); linear (within 30 %): $(if ($verdict.Linear) { 'yes' } else { '**no**' }).")
         }
     }
+    if ($Results.Contains('CopyMemory')) {
+        $row = $Results.CopyMemory
+        $lines.Add('')
+        $lines.Add("## Backend peak memory during a copy (VmHWM of a new stdio backend process)")
+        $lines.Add('')
+        $lines.Add("$($row.Case): peak $($row.PeakMB) MB (before the copy $($row.BeforeCopyMB) MB, the copy adds $($row.CopyAddsMB) MB, " +
+            "$($row.BytesSent) bytes sent); target under $($row.LimitMB) MB: $(if ($row.UnderLimit) { 'yes' } else { '**no**' }).")
+    }
     if ($Results.ColdPhases) {
         $lines.Add('')
         $lines.Add('## Cold start by phase (medians, each phase in new processes)')

@@ -22,6 +22,10 @@ medians):
             Invoke-RestMethod -UnixSocket on /images/json, at 100, 5,000 and 20,000 images, per transport.
   Memory    the backend's peak resident memory (VmHWM) while it lists 5,000, 10,000 and 20,000 images
             (a backend process started for each count), and whether it grows linearly.
+  Copy      a 5-layer image of ~200 MB copied from one sandbox registry to another by Copy-ContainerImage,
+            against `skopeo copy` and against the engine route (Install-ContainerImage +
+            Add-ContainerImageTag + Publish-ContainerImage); and the backend's peak memory during such a
+            copy (bench/CopyBenchmark.ps1).
 
 The engine's images only grow during a run: Remove and PullPush run on an empty engine, then the bench
 images are added count by count. Writes bench/results/benchmark.json and benchmark.md and prints the table.
@@ -51,8 +55,8 @@ pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -Quick -Case Ping, Warm
 [CmdletBinding()]
 param(
     [switch] $Quick,
-    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory')]
-    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory'),
+    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy')]
+    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy'),
     [ValidateSet('Stdio', 'InProcess', 'Auto')]
     [string[]] $Transport = @('Stdio', 'InProcess'),
     [string] $OutputFolder
@@ -70,17 +74,18 @@ $pythonRuntime = Join-Path ($(if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } e
 if (-not $env:CONTAINERIMAGE_PYTHONNET -and (Test-Path $pythonRuntime)) { $env:CONTAINERIMAGE_PYTHONNET = $pythonRuntime }
 
 . (Join-Path $PSScriptRoot 'BenchmarkHelpers.ps1')
+. (Join-Path $PSScriptRoot 'CopyBenchmark.ps1')
 
 $plan = if ($Quick) {
     @{ Warm = @(100, 1000, 2000); Memory = @(500, 1000, 2000); Cold = 100; RemoveCount = 100
        Layers = 5; LayerMegabytes = 5
        WarmRounds = @{ 100 = 7; 1000 = 5; 2000 = 3 }; ColdRounds = 3; ColdPhaseRounds = 1; RemoveRounds = 1; PullPushRounds = 1
-       PingCalls = 100; PingRounds = 3 }
+       PingCalls = 100; PingRounds = 3; CopyRounds = 1 }
 } else {
     @{ Warm = @(100, 5000, 20000); Memory = @(5000, 10000, 20000); Cold = 100; RemoveCount = 1000
        Layers = 5; LayerMegabytes = 40
        WarmRounds = @{ 100 = 21; 5000 = 9; 20000 = 5 }; ColdRounds = 9; ColdPhaseRounds = 5; RemoveRounds = 3; PullPushRounds = 3
-       PingCalls = 300; PingRounds = 7 }
+       PingCalls = 300; PingRounds = 7; CopyRounds = 3 }
 }
 
 $results = [ordered]@{
@@ -195,6 +200,14 @@ try {
         $medians = Measure-Rounds -Cases $cases -Rounds $plan.PullPushRounds -BeforeEach $freshImage -AfterEach $removePushed
         $results.Comparisons.Add((New-Comparison -Case "push of a $size image" -Images 1 -Transport $label `
             -Ours $medians[0] -OursName 'Publish-ContainerImage' -Baseline $medians[1] -BaselineName 'docker push' -Limit 1.05))
+        $ProgressPreference = 'SilentlyContinue'
+    }
+
+    if ('Copy' -in $Case) {
+        $label = @($transports.Keys)[0]
+        $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+        $ProgressPreference = 'Continue'
+        Invoke-CopyBenchmark -Python $python -Root $root -ModulePath $modulePath -Plan $plan -Label $label -Results $results
         $ProgressPreference = 'SilentlyContinue'
     }
 

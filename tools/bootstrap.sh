@@ -5,7 +5,7 @@
 #
 # - Debian packages: Docker engine and client, the Distribution registry,
 #   htpasswd, a static busybox (for test images), tmux (a real terminal for the
-#   Ctrl+C tests) and the Python test tools.
+#   Ctrl+C tests), the Python test tools and skopeo (the registry tests' oracle).
 # - PowerShell 7.6.9 as a .NET global tool, reachable as `pwsh` on PATH.
 # - Pester 5.7.1 from NuGet, in
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev/pester/5.7.1/tools/Pester.psd1
@@ -34,6 +34,9 @@ DEBIAN_PACKAGES=(
     # The sandbox's fleet: a TLS engine (certificates made with openssl) and an sshd for ssh:// engines and
     # PowerShell remoting (tools/fleet.py).
     openssh-server openssl
+    # The outside oracle of the registry tests (skopeo inspect --raw, list-tags, copy) and the benchmark's
+    # yardstick for Copy-ContainerImage.
+    skopeo
 )
 DEV_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev"
 PESTER_DIR="$DEV_CACHE/pester/$PESTER_VERSION"

@@ -79,6 +79,13 @@ if ($sandbox) {
     Remove-ContainerImage -Name microsoft/aspnet:nanoserver -Confirm:$false
     Import-ContainerImage -Path $archive | Format-Table
     Remove-Item $archive
+
+    Step "Mirror a base image into another registry ($env:CONTAINERIMAGE_TEST_TARGET) without the engine (DOCKER_HOST points nowhere meanwhile)"
+    $engine, $env:DOCKER_HOST = $env:DOCKER_HOST, 'unix:///nonexistent/docker.sock'
+    Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_TARGET/base/nanoserver" | Format-List Source, Destination, Digest, Platforms, Copied, Mounted, Existing
+    'Again: nothing is sent (every blob is there), the tag is set; the digest is the source''s'
+    Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_TARGET/base/nanoserver" | Format-List Destination, Digest, Copied, Existing
+    $env:DOCKER_HOST = $engine
 }
 
 Step 'Can this host run it? (Test-ContainerImage: Microsoft''s Windows version rule; remote images are not pulled)'

@@ -11,7 +11,12 @@ It forwards every request to an upstream registry, except
 A test can cancel either at leisure and then see the engine hang up: GET /_stalled answers
 {"stalled": N}, the number of layer downloads and uploads being trickled right now.
 
-    python3 tools/stall_registry.py --upstream 127.0.0.1:5000 [--port 0]   (prints the port it listens on)
+With --stall-uploads-over BYTES (upload_threshold), only uploads whose body grows past BYTES stall; smaller
+ones (and downloads) pass: a copy of an image with one big layer gets every other blob through and stops
+in the middle of that one, for as long as the test likes.
+
+    python3 tools/stall_registry.py --upstream 127.0.0.1:5000 [--port 0] [--stall-uploads-over BYTES]
+        (prints the port it listens on)
 """
 
 import argparse
@@ -35,14 +40,16 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer",
                "proxy-authenticate", "host", "content-length"}
 # Forwarded as the client sent it, so that the upstream's upload URLs (Location) name this registry.
 _FORWARDED_HOST = _HOP_BY_HOP - {"host"}
+_TOO_BIG = object()  # what _body gives for a body past its limit
 
 
 class StallRegistry(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream, port=0):
+    def __init__(self, upstream, port=0, upload_threshold=None):
         super().__init__(("127.0.0.1", port), _Handler)
         self.upstream = upstream
+        self.upload_threshold = upload_threshold  # None: every upload with a body stalls
         self.configs = set()  # config blobs pass (a pull needs them); layer blobs stall
         self.stalled = 0
         self.lock = threading.Lock()
@@ -63,6 +70,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.server.upload_threshold is not None and not self.path.startswith("/_stalled"):
+            return self._forward()  # only big uploads stall
         if self.path == "/_stalled":
             return self._reply(200, {"Content-Type": "application/json"},
                                json.dumps({"stalled": self.server.stalled}).encode())
@@ -82,14 +91,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_PATCH(self):
         if _UPLOAD.match(self.path):
-            return self._stall_upload()
+            return self._upload()
         self._forward()
 
     def do_PUT(self):
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         if _UPLOAD.match(self.path) and (chunked or int(self.headers.get("Content-Length") or 0)):
-            return self._stall_upload()
+            return self._upload()
         self._forward()
+
+    def _upload(self):
+        """Stall an upload; with a threshold only one whose body grows past it (the rest is forwarded)."""
+        if self.server.upload_threshold is None:
+            return self._stall_upload()
+        body = self._body(limit=self.server.upload_threshold)
+        if body is _TOO_BIG:
+            return self._stall_upload()
+        self._forward(body, read=False)
 
     def _stall_upload(self):
         """Take the upload's body UPLOAD_RATE bytes every TRICKLE seconds and never answer, until the
@@ -141,10 +159,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.server.stalled -= 1
             self.close_connection = True
 
-    def _forward(self):
+    def _forward(self, body=None, read=True):
         connection = http.client.HTTPConnection(self.server.upstream, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _FORWARDED_HOST}
-        connection.request(self.command, self.path, body=self._body(), headers=headers)
+        connection.request(self.command, self.path, body=self._body() if read else body, headers=headers)
         response = connection.getresponse()
         body = response.read()
         if self.command == "GET" and "manifest" in (response.getheader("Content-Type") or ""):
@@ -159,19 +177,25 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._reply(response.status, headers, body)
         connection.close()
 
-    def _body(self):
-        """The request's body (sent with a length or chunked), or None."""
+    def _body(self, limit=None):
+        """The request's body (sent with a length or chunked), or None; with limit, _TOO_BIG as soon as it
+        would be longer than limit bytes (the rest is left unread)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            parts = []
+            parts, total = [], 0
             while True:
                 size = int(self.rfile.readline().split(b";")[0], 16)
                 if not size:
                     while self.rfile.readline().strip():  # trailers, up to the empty line
                         pass
                     return b"".join(parts)
+                total += size
+                if limit is not None and total > limit:
+                    return _TOO_BIG
                 parts.append(self.rfile.read(size))
                 self.rfile.readline()  # the CRLF after each chunk
         length = int(self.headers.get("Content-Length") or 0)
+        if limit is not None and length > limit:
+            return _TOO_BIG
         return self.rfile.read(length) if length else None
 
     def _reply(self, status, headers, body):
@@ -189,8 +213,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upstream", required=True, help="host:port of the registry to forward to")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--stall-uploads-over", type=int, metavar="BYTES",
+                        help="stall only uploads bigger than BYTES; let everything else through")
     args = parser.parse_args()
-    server = StallRegistry(args.upstream, args.port)
+    server = StallRegistry(args.upstream, args.port, args.stall_uploads_over)
     print(server.address, flush=True)
     server.serve_forever()
 

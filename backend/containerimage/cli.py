@@ -19,6 +19,8 @@
   containerimage dsc get|test|set  the DSC v3 resource ContainerImage/Image: JSON on stdin and stdout
   containerimage test NAME [--isolation process|hyperv] [--platform P] [--remote]   can this host run it?
                                     (exit 0 yes, 10 no, 1 cannot tell)
+  containerimage copy SOURCE DESTINATION [--platform P]... [--include-foreign-layers]
+                                    copy an image between registries, every platform, without the engine
 
 The human commands print colour (colorama) only when writing to a terminal, plain text when piped.
 Exit codes are ExitStatus: scripts can tell "not found" from "engine down" from "wrong password".
@@ -31,6 +33,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 from enum import IntEnum
 
@@ -45,6 +48,7 @@ from .operations import remove
 from .operations import compatibility
 from . import dsc
 from .operations import engines as engine_operations
+from .operations import copy
 from .server import Context, Server
 
 
@@ -462,6 +466,39 @@ def cmd_test(args, term):
     return {True: ExitStatus.SUCCESS, False: ExitStatus.INCOMPATIBLE, None: ExitStatus.ERROR}[row["Compatible"]]
 
 
+def cmd_copy(args, term):
+    """Registry to registry, no engine. The copy runs on a thread of its own: Ctrl+C (a KeyboardInterrupt
+    here) cancels it, and its layers stop at their next chunk."""
+    context = Context(None, layer_lines(term))
+    outcome = {}
+
+    def work():
+        try:
+            outcome["result"] = copy.copy_image(context, name=args.source, destination=args.destination,
+                                                platform=args.platform,
+                                                include_foreign_layers=args.include_foreign_layers)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread as it is
+            outcome["error"] = exc
+    worker = threading.Thread(target=work, name="copy", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        context.cancel()
+        worker.join(30)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    result = outcome["result"]
+    term.stdout.write(f"Digest: {result['Digest']}\n")
+    foreign = f"; {result['ForeignLayers']} foreign layers left out" if result["ForeignLayers"] else ""
+    term.stdout.write(term.style(result["Destination"], "name") + f" copied from {result['Source']} "
+                      f"({', '.join(result['Platforms']) or 'one image'}: {result['Copied']} blobs sent, "
+                      f"{result['Mounted']} mounted, {result['Existing']} already there{foreign})\n")
+    return ExitStatus.SUCCESS
+
+
 def _confirmed(term, question):
     term.stderr.write(question)
     term.stderr.flush()
@@ -569,6 +606,15 @@ def parser():
     context_ls_p = context_sub.add_parser("ls", help="list default and the docker contexts (* the one in use)")
     context_ls_p.add_argument("name", nargs="?", help="a wildcard pattern of names")
     context_ls_p.set_defaults(run=cmd_context_ls)
+    copy_p = sub.add_parser("copy", help="copy an image from one registry to another (every platform; the "
+                                         "destination's digest is the source's), without the engine")
+    copy_p.add_argument("source", help="registry/repository[:tag|@digest] (default tag latest)")
+    copy_p.add_argument("destination", help="registry/repository[:tag] (default: the source's tag)")
+    copy_p.add_argument("--platform", action="append", help="os[/arch[/variant]]: only this entry of a "
+                                                            "manifest list (repeat for more)")
+    copy_p.add_argument("--include-foreign-layers", action="store_true",
+                        help="copy foreign (non-distributable) Windows base layers too")
+    copy_p.set_defaults(run=cmd_copy)
     return p
 
 

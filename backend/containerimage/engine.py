@@ -10,7 +10,6 @@ engines/pool.py (the engines of one backend).
 import os
 
 from .engines import resolve as _resolution
-from .engines.contexts import config_dir  # noqa: F401  (credentials and registry_api read config.json there)
 from .engines.engine import TIMEOUT_SECONDS, Engine  # noqa: F401
 
 DEFAULT_HOST = _resolution.DEFAULT_HOST

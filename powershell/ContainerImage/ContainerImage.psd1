@@ -31,6 +31,7 @@
         'Test-ContainerEngine'
         'New-ContainerEngine'
         'Remove-ContainerEngine'
+        'Copy-ContainerImage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

@@ -145,6 +145,14 @@ BeforeAll {
             Os = 'windows'; OsVersion = '10.0 20348 (20348.1.amd64fre.fe_release.210507-1500)'; ApiVersion = '1.44'; ImageCount = 12345; Error = $null }
         @{ Name = 'build'; Host = 'ssh://admin@build.example.org'; Reachable = $false; Os = $null; OsVersion = $null; ApiVersion = $null
             ImageCount = $null; Error = 'Cannot reach the Docker engine at ssh://admin@build.example.org: ssh could not log in (admin@build.example.org: Permission denied (publickey).)' }))
+    $samples['ContainerImage.CopyResult'] = @(Copy-ContainerImage "$mirror/microsoft/nanoserver:latest" "$env:CONTAINERIMAGE_TEST_TARGET/views-test/nanoserver") + @(New-TypedObject 'ContainerImage.CopyResult' @(
+        @{ Source = 'mcr.microsoft.com/windows/servercore:ltsc2022'; Destination = 'registry.example.com:5000/mirror/windows/servercore:ltsc2022'
+            Digest = "sha256:$('0123456789abcdef' * 4)"; MediaType = 'application/vnd.docker.distribution.manifest.list.v2+json'
+            Platforms = @('windows/amd64 (10.0.20348.2227)'); Copied = 2; Mounted = 0; Existing = 0; ForeignLayers = 1; Size = 5368709120 }
+        @{ Source = "$mirror/team/webapp@sha256:$('ba9876543210' * 5)dcba"; Destination = "registry.example.com:5000/team/webapp@sha256:$('ba9876543210' * 5)dcba"
+            Digest = "sha256:$('ba9876543210' * 5)dcba"; MediaType = 'application/vnd.oci.image.index.v1+json'
+            Platforms = @('linux/amd64', 'linux/arm64', 'windows/amd64 (10.0.20348.2227)'); Copied = 123456; Mounted = 3; Existing = 1
+            ForeignLayers = 0; Size = 0 }))
 }
 
 AfterAll {

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from typing import Optional
 
+from ..dockerconfig import config_dir, config_path
 from ..errors import AlreadyExists, Conflict, InvalidData, InvalidParams, NotFound, PermissionDenied
 
 DEFAULT = "default"
@@ -39,8 +40,6 @@ class Context:
         return None
 
 
-def config_dir(environ=os.environ):
-    return environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
 
 
 def digest(name):
@@ -233,7 +232,7 @@ def current_context(environ):
     engine is chosen (resolve.py), but the current context is still that."""
     if environ.get("DOCKER_CONTEXT"):
         return environ["DOCKER_CONTEXT"], "DOCKER_CONTEXT"
-    path = os.path.join(config_dir(environ), "config.json")
+    path = config_path(environ)
     try:
         with open(path, encoding="utf-8") as f:
             config = json.load(f)

@@ -10,6 +10,7 @@ from . import state, sync
 from . import configuration
 from . import compatibility
 from . import engines
+from . import copy
 
 METHODS = {
     **system.METHODS,
@@ -27,4 +28,5 @@ METHODS = {
     **configuration.METHODS,
     **compatibility.METHODS,
     **engines.METHODS,
+    **copy.METHODS,
 }

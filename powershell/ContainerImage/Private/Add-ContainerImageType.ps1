@@ -38,4 +38,5 @@ $script:TextProperties = @{
     'ContainerImage.SearchResult'  = @{ Tags = 'List' }
     'ContainerImage.RemovalResult' = @{ Untagged = 'List'; Deleted = 'List' }
     'ContainerImage.SyncChange'    = @{ Containers = 'NameList' }
+    'ContainerImage.CopyResult'    = @{ Platforms = 'List' }
 }
