@@ -27,6 +27,8 @@
         'Set-ContainerImageSetting'
         'Sync-ContainerImage'
         'Test-ContainerImage'
+        'Get-ContainerImageUpdate'
+        'Update-ContainerImage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
