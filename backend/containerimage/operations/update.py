@@ -23,7 +23,8 @@ the local tagged image nearest below it: the one with the most layers among thos
 prefix of its own, or an ancestor by the engine's parent ids (what docker commit and the classic builder
 record) - the relation Get-ContainerImage -ChildOf uses (images.descendants).
 
-The registries are asked concurrently, at most CHECK_THREADS requests at a time.
+The registries are asked concurrently, at most CHECK_THREADS requests at a time: first one image of each
+registry (which settles its login, or finds it down), then all the others.
 """
 
 import datetime
@@ -66,14 +67,31 @@ def check_updates(ctx, name: Optional[List[str]] = None):
         for base in bases.values():
             if base.get("key") and base["key"] not in wanted:
                 wanted[base["key"]] = base["ask"]
-        keys = list(wanted)
-        with ThreadPoolExecutor(max_workers=max(1, min(CHECK_THREADS, len(keys)))) as pool:
-            answers = dict(zip(keys, pool.map(lambda k: _ask(lookup, *wanted[k]), keys)))
+        answers = _ask_all(lookup, wanted)
         problems.extend(error.to_dict() for error in lookup.failures.values())
     finally:
         lookup.close()
     return {"images": [_row(row, answers.get(_key(row)), bases.get(row["FullId"]), answers) for row in rows],
             "errors": problems}
+
+
+def _ask_all(lookup, wanted):
+    """key -> answer for every key of wanted, at most CHECK_THREADS at a time. The first image of each
+    registry goes alone (the registries in parallel): its login is settled before the others follow, and a
+    registry that is down is found so by one request, not by one per image."""
+    first, rest = {}, []
+    for key, (name, _, _) in wanted.items():
+        registry = lookup.registry_names(reference.parse(name))[0]
+        if registry in first:
+            rest.append(key)
+        else:
+            first[registry] = key
+    answers = {}
+    for keys in (list(first.values()), rest):
+        if keys:
+            with ThreadPoolExecutor(max_workers=min(CHECK_THREADS, len(keys))) as pool:
+                answers.update(zip(keys, pool.map(lambda k: _ask(lookup, *wanted[k]), keys)))
+    return answers
 
 
 def check_one(ctx, repository, tag):
