@@ -97,6 +97,18 @@ BeforeDiscovery {
             Registry = @{ Command = 'Test-ContainerImage -Remote -Name "$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY/errors/app:1"'; Target = '$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY' }
             BadName  = @{ Command = "Test-ContainerImage -Name 'Not A Name'"; Kind = 'InvalidReference'; Target = 'Not A Name' }
         }
+        'Get-ContainerImageUpdate'     = @{
+            Engine   = @{ Command = "Get-ContainerImageUpdate -Name $missing" }
+            Registry = 'a registry that is down is one error beside its images'' rows (Status Unknown): Get-ContainerImageUpdate.Tests.ps1'
+            BadName  = @{ Command = "Get-ContainerImageUpdate -Name $missing"; Kind = 'NotFound'; Target = $missing },
+                       @{ Command = "Get-ContainerImageUpdate -Name 'Not A Name'"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
+        'Update-ContainerImage'        = @{
+            Engine   = @{ Command = "Update-ContainerImage -Name $missing -Confirm:`$false" }
+            Registry = 'needs an image pulled from the registry before it went down: Update-ContainerImage.Tests.ps1'
+            BadName  = @{ Command = "Update-ContainerImage -Name $missing -Confirm:`$false"; Kind = 'NotFound'; Target = $missing },
+                       @{ Command = "Update-ContainerImage -Name 'Not A Name' -Confirm:`$false"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
     }
 
     # The module's own list of exported commands, so that a new cmdlet cannot be left out.
