@@ -40,12 +40,13 @@ function Get-ContainerImageUpdate {
     .EXAMPLE
     Get-ContainerImageUpdate
 
-    STATUS          BEHIND NAME                       TAG    BASE
-    ------          ------ ----                       ---    ----
-    UpdateAvailable    114 mcr.microsoft.com/windows… ltsc2… 
-    LocalOnly              webapp                     1.2    mcr.microsoft.com/windows/servercore:ltsc2022 (UpdateAvailable)
+    STATUS          BEHIND BASE            NAME                                 TAG
+    ------          ------ ----            ----                                 ---
+    UpdateAvailable    114                 mcr.microsoft.com/windows/servercore ltsc2022
+    LocalOnly              UpdateAvailable webapp                               1.2
 
-    Which local images have a newer version in their registry, and which were built on one that has.
+    Which local images have a newer version in their registry (BEHIND: Windows patch levels), and which
+    were built on one that has (BASE: the status of BaseName).
 
     .EXAMPLE
     Get-ContainerImage -Name 'mcr.microsoft.com/windows/*' | Get-ContainerImageUpdate | Where-Object Status -eq UpdateAvailable | Update-ContainerImage -Prune
