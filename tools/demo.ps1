@@ -79,6 +79,15 @@ if ($sandbox) {
     Remove-ContainerImage -Name microsoft/aspnet:nanoserver -Confirm:$false
     Import-ContainerImage -Path $archive | Format-Table
     Remove-Item $archive
+
+    Step 'Is there a newer version? The tag moves in the registry; the check reads manifests only, then Update pulls'
+    $moveTag = { & /usr/bin/python3 (Join-Path $PSScriptRoot 'sandbox.py') fresh-image demo/webapp --layers 1 | Out-Null }
+    & $moveTag; Install-ContainerImage -Name demo/webapp | Out-Null
+    & $moveTag   # a new image is pushed under demo/webapp:latest
+    Get-ContainerImageUpdate -Name demo/webapp, microsoft/nanoserver | Format-Table
+    Update-ContainerImage -Name demo/webapp -Prune -Confirm:$false | Format-Table
+    Get-ContainerImageUpdate -Name demo/webapp | Format-Table Name, Tag, Status, LocalDigest, RemoteDigest
+    Remove-ContainerImage -Name demo/webapp -Confirm:$false
 }
 
 Step 'Can this host run it? (Test-ContainerImage: Microsoft''s Windows version rule; remote images are not pulled)'
