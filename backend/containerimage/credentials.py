@@ -35,13 +35,11 @@ import threading
 import docker.auth
 import docker.credentials
 
-from . import files
-from .engine import config_dir
+from . import dockerconfig, files
 from .errors import Internal, InvalidData, InvalidParams, NotFound
+from .registry.address import HUB_CONFIG_KEY as HUB, is_hub
 
-HUB = docker.auth.INDEX_URL  # "https://index.docker.io/v1/", Docker Hub's key in config.json
-HUB_NAMES = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
-FILE_STORE = "config.json"
+FILE_STORE = dockerconfig.FILE_NAME
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
                    r"|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?\Z")
 
@@ -58,7 +56,7 @@ def server_key(registry=None):
     if text == HUB:
         return HUB
     host = docker.auth.convert_to_hostname(text)
-    if host.lower() in HUB_NAMES:
+    if is_hub(host):
         return HUB
     if not _HOST.match(host):
         raise InvalidParams(f"'{registry}' is not a registry: give host[:port], e.g. registry.example.com:5000.",
@@ -71,7 +69,7 @@ def display_name(key):
 
 
 def config_path(environ=os.environ):
-    return os.path.join(config_dir(environ), "config.json")
+    return dockerconfig.config_path(environ)
 
 
 def read_config(path):

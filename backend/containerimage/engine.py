@@ -16,7 +16,7 @@ import threading
 import docker
 from docker.tls import TLSConfig
 
-from . import settings
+from . import dockerconfig, settings
 from .cache import PlatformCache, cache_dir
 from .errors import EngineUnavailable, engine_unavailable
 
@@ -24,14 +24,10 @@ DEFAULT_HOST = "npipe:////./pipe/docker_engine" if sys.platform == "win32" else 
 TIMEOUT_SECONDS = 120
 
 
-def config_dir(environ=os.environ):
-    return environ.get("DOCKER_CONFIG") or os.path.join(os.path.expanduser("~"), ".docker")
-
-
 def _tls_from_env(environ):
     if not environ.get("DOCKER_TLS_VERIFY") and not environ.get("DOCKER_CERT_PATH"):
         return None
-    cert_path = environ.get("DOCKER_CERT_PATH") or config_dir(environ)
+    cert_path = environ.get("DOCKER_CERT_PATH") or dockerconfig.config_dir(environ)
     verify = bool(environ.get("DOCKER_TLS_VERIFY"))
     return TLSConfig(
         client_cert=(os.path.join(cert_path, "cert.pem"), os.path.join(cert_path, "key.pem")),
@@ -45,7 +41,7 @@ def _context_name(environ):
     if name:
         return name
     try:
-        with open(os.path.join(config_dir(environ), "config.json"), encoding="utf-8") as f:
+        with open(dockerconfig.config_path(environ), encoding="utf-8") as f:
             config = json.load(f)
     except (OSError, ValueError):
         return None
@@ -55,7 +51,7 @@ def _context_name(environ):
 def _context_endpoint(name, environ):
     """(host, tls) of a named docker context, read from its meta.json as the CLI stores it."""
     digest = hashlib.sha256(name.encode("utf-8")).hexdigest()
-    contexts = os.path.join(config_dir(environ), "contexts")
+    contexts = os.path.join(dockerconfig.config_dir(environ), "contexts")
     try:
         with open(os.path.join(contexts, "meta", digest, "meta.json"), encoding="utf-8") as f:
             endpoint = json.load(f)["Endpoints"]["docker"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .errors import InvalidReference
+from .registry.address import HUB_ALIASES, HUB_NAME
 
 _ALNUM = r"[a-z0-9]+"
 _SEPARATOR = r"(?:[._]|__|[-]+)"
@@ -23,7 +24,7 @@ _TAG = re.compile(r"[\w][\w.-]{0,127}\Z", re.ASCII)
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z|(?!sha256:)[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}\Z")
 _NAME_MAX = 255
 
-DEFAULT_DOMAIN = "docker.io"
+DEFAULT_DOMAIN = HUB_NAME
 DEFAULT_TAG = "latest"
 
 
@@ -88,7 +89,7 @@ def parse(text):
             raise InvalidReference(f"'{original}' is not a valid reference: '{component}' is not a valid "
                                    "name component (lowercase letters and digits, separated by '.', '_', "
                                    "'__' or '-').", original)
-    if domain in (None, DEFAULT_DOMAIN, "index.docker.io"):
+    if domain is None or domain.lower() in HUB_ALIASES:
         domain = None
         if "/" not in path:
             path = f"library/{path}"

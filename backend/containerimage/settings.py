@@ -39,6 +39,7 @@ from typing import Dict, List, Optional
 
 from . import files
 from .errors import BackendError, Internal, InvalidData, InvalidParams, NotFound, PermissionDenied
+from .registry.address import parse_registry
 
 FILE_NAME = "config.yaml"
 TRANSPORTS = ("Auto", "Stdio", "InProcess")
@@ -343,7 +344,6 @@ def _progress(value, node):
 
 
 def _registries(value, node):
-    from .registry_api import parse_registry  # here: registry_api imports engine, which imports this module
     if value is None:
         return []
     if not isinstance(value, list):

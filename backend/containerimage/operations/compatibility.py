@@ -2,7 +2,7 @@
 
 image.test looks at a local image (its inspect), or at a remote reference without pulling it: the
 manifest (one GET), and for a single-platform manifest its config blob (a second GET, a few KB), through
-the registry API (registry_api.py, with the stored logins or the credentials given). A manifest list (or
+the registry API (the registry package, with the stored logins or the credentials given). A manifest list (or
 OCI index) names its platforms itself, so the config is not read: the platform the host would pull is
 chosen as containerd chooses it (compat.choose_platform). For a Docker Hub name the engine's registry
 mirrors (from /info) are asked first, as the engine asks them.
@@ -15,9 +15,12 @@ stop the pull: the engine, which may reach registries we cannot, decides, and th
 
 from typing import Optional
 
-from .. import aliases, compat, host as hostinfo, reference, registry_api
+from .. import aliases, compat, host as hostinfo, reference
 from ..errors import BackendError, Cancelled, Incompatible, InvalidParams, NotFound, RegistryUnavailable
-from ..registry_api import Registry, RegistryClient
+from ..registry import manifests
+from ..registry.address import HUB_NAME, Registry, parse_registry
+from ..registry.auth import LOOKUP
+from ..registry.client import RegistryClient
 from . import images
 
 ISOLATION_NAMES = {compat.PROCESS: "Process", compat.HYPERV: "HyperV"}
@@ -163,16 +166,16 @@ def read_remote(ref, host, auth=None, check_cancelled=None):
 
 def _registries_for(ref, host, auth):
     """[(Registry, credentials)] to ask, in order: for Hub, each engine mirror and then Hub itself."""
-    given = {"username": auth.get("username"), "password": auth.get("password")} if auth else RegistryClient._LOOKUP
+    given = {"username": auth.get("username"), "password": auth.get("password")} if auth else LOOKUP
     if ref.domain is not None:
-        return [(registry_api.parse_registry(ref.domain), given)]
+        return [(parse_registry(ref.domain), given)]
     attempts = []
     for mirror in host.mirrors if host is not None else ():
         try:
-            attempts.append((registry_api.parse_registry(mirror), RegistryClient._LOOKUP))
+            attempts.append((parse_registry(mirror), LOOKUP))
         except InvalidParams:  # a mirror with a path: not one we can address; the engine still may
             continue
-    attempts.append((Registry(registry_api.HUB_NAME), given))
+    attempts.append((Registry(HUB_NAME), given))
     return attempts
 
 
@@ -180,27 +183,14 @@ def _read(client, ref):
     name, wanted = ref.path, ref.digest or ref.tag or reference.DEFAULT_TAG
     manifest, digest = client.manifest(name, wanted)
     what = str(ref) if ref.tag or ref.digest else f"{ref}:{reference.DEFAULT_TAG}"
-    if isinstance(manifest.get("manifests"), list):
-        entries = [dict(_entry(m.get("platform") or {}), digest=m.get("digest")) for m in manifest["manifests"]
-                   if isinstance(m, dict)]
+    if manifests.is_index(manifest):
+        entries = [{k: e[k] for k in ("os", "os.version", "architecture", "variant", "digest")}
+                   for e in manifests.platforms(manifest)]
         return {"entries": entries, "list": True}
-    if manifest.get("schemaVersion") == 1:  # the old format: its first history entry is the config
-        import json
-        try:
-            config = json.loads(manifest["history"][0]["v1Compatibility"])
-        except (KeyError, IndexError, TypeError, ValueError):
-            config = {}
-    else:
-        config_digest = (manifest.get("config") or {}).get("digest")
-        if not config_digest:
-            return {"entries": [], "list": False}
-        config = client.blob_json(name, config_digest, f"the config of {what}")
-    return {"entries": [dict(_entry(config if isinstance(config, dict) else {}), digest=digest)], "list": False}
-
-
-def _entry(platform):
-    return {"os": platform.get("os"), "os.version": platform.get("os.version") or None,
-            "architecture": platform.get("architecture"), "variant": platform.get("variant") or None}
+    if manifest.get("schemaVersion") != 1 and not (manifest.get("config") or {}).get("digest"):
+        return {"entries": [], "list": False}
+    config = manifests.config_of(client, name, manifest, what)
+    return {"entries": [dict(manifests.platform_of(config), digest=digest)], "list": False}
 
 
 # ------------------------------------------------------------------------------------ before a pull

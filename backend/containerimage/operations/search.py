@@ -3,7 +3,7 @@
 Docker Hub is searched as `docker search` does it, by the engine (GET /images/search). A Distribution
 registry has no search API, so its catalog is read (every page) and the term matched against the
 repository names; only the first `limit` matches, by name, get their description read (and their tags,
-when asked), in parallel: 2-3 requests each, about 4 ms a repository on loopback (see registry_api.py).
+when asked), in parallel: 2-3 requests each, about 4 ms a repository on loopback (see the registry package).
 
 A result row: Name (what Install-ContainerImage takes: "microsoft/nanoserver" on Hub, the full
 "127.0.0.1:5000/private/busybox" elsewhere), Description, Stars, Official, Automated (Hub's; None for a
@@ -20,9 +20,11 @@ from typing import List, Optional
 
 import docker.errors
 
-from .. import registry_api, settings
+from .. import settings
 from ..errors import BackendError, Cancelled, InvalidParams, NotFound, RegistryUnavailable, classify_message, translate
-from ..registry_api import HUB_NAME, Registry, RegistryClient
+from ..registry import manifests
+from ..registry.address import HUB_NAME, Registry, parse_registry
+from ..registry.client import RegistryClient
 
 log = logging.getLogger("containerimage")
 
@@ -51,7 +53,7 @@ def search(ctx, term: Optional[str] = None, registry: Optional[List[str]] = None
     results, problems, warnings, seen = [], [], [], set()
     for text in registry or _default_registries(term, hub_filters, warnings):
         try:
-            target = registry_api.parse_registry(text)
+            target = parse_registry(text)
             if target.name in seen:
                 continue
             seen.add(target.name)
@@ -196,12 +198,12 @@ def _description(client, path, tags, page_size):
     try:
         if tags is None or "latest" in tags:
             try:
-                return client.description(path, "latest")
+                return manifests.description(client, path, "latest")
             except NotFound:
                 if tags is not None:
                     return None
                 tags = client.tags(path, page_size)
-        return client.description(path, tags[-1]) if tags else None
+        return manifests.description(client, path, tags[-1]) if tags else None
     except Cancelled:
         raise
     except (BackendError, KeyError, IndexError, TypeError, ValueError) as exc:

@@ -9,7 +9,7 @@ import docker
 import pytest
 from docker.tls import TLSConfig
 
-from containerimage import engine
+from containerimage import dockerconfig, engine
 from containerimage.errors import EngineUnavailable
 
 MISSING_SOCKET = "unix:///nonexistent/containerimage-test/docker.sock"
@@ -77,7 +77,7 @@ def test_config_dir_defaults_to_dot_docker_in_home(tmp_path, monkeypatch):
     (tmp_path / ".docker").mkdir()
     write_context(tmp_path / ".docker", "home", "tcp://10.0.0.9:2375")
     write_config(tmp_path / ".docker", currentContext="home")
-    assert engine.config_dir({}) == str(tmp_path / ".docker")
+    assert dockerconfig.config_dir({}) == str(tmp_path / ".docker")
     assert engine.resolve({})[0] == "tcp://10.0.0.9:2375"
 
 

@@ -15,7 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from containerimage import errors, registry_api
+from containerimage import errors
+from containerimage.registry import address, client as registry_client, manifests
 from containerimage.operations import search
 from containerimage.server import Context
 
@@ -85,20 +86,20 @@ class FakeRegistry:
 
     def _image(self, name, description):
         where, text = description if isinstance(description, tuple) else ("label", description)
-        labels = {registry_api.DESCRIPTION_KEY: text} if where in ("label", "index") and text is not None else {}
+        labels = {manifests.DESCRIPTION_KEY: text} if where in ("label", "index") and text is not None else {}
         config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Labels": labels}}).encode()
         if where == "schema1":
             return "application/vnd.docker.distribution.manifest.v1+prettyjws", json.dumps({
                 "schemaVersion": 1, "name": name,
                 "history": [{"v1Compatibility": json.dumps({"config": {
-                    "Labels": {registry_api.DESCRIPTION_KEY: text}}})}]}).encode()
+                    "Labels": {manifests.DESCRIPTION_KEY: text}}})}]}).encode()
         manifest = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                     "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": len(config),
                                "digest": self._blob(config)}, "layers": []}
         if where == "annotation":
-            manifest["annotations"] = {registry_api.DESCRIPTION_KEY: text}
+            manifest["annotations"] = {manifests.DESCRIPTION_KEY: text}
             manifest["config"]["digest"] = self._blob(json.dumps({"config": {"Labels": {
-                registry_api.DESCRIPTION_KEY: "not this one"}}}).encode())
+                manifests.DESCRIPTION_KEY: "not this one"}}}).encode())
         body = json.dumps(manifest).encode()
         if where != "index":
             return manifest["mediaType"], body
@@ -410,24 +411,24 @@ def test_a_malformed_registry_is_invalid_params_naming_it(registries, text, said
     ("docker.io", "docker.io", None),
 ])
 def test_registry_addresses(text, host, scheme):
-    parsed = registry_api.parse_registry(text)
+    parsed = address.parse_registry(text)
     assert (parsed.host, parsed.scheme) == (host, scheme)
     assert parsed.is_hub == (host == "docker.io")
 
 
 def test_https_first_then_http_only_for_loopback():
-    assert registry_api.candidate_schemes("registry.example.com:5000") == ["https"]
-    assert registry_api.candidate_schemes("10.1.2.3") == ["https"]
-    assert registry_api.candidate_schemes("127.0.0.2:1") == ["https", "http"]
-    assert registry_api.candidate_schemes("localhost") == ["https", "http"]
-    assert registry_api.candidate_schemes("[::1]:5000") == ["https", "http"]
-    assert registry_api.candidate_schemes("registry.example.com", "http") == ["http"]
+    assert address.candidate_schemes("registry.example.com:5000") == ["https"]
+    assert address.candidate_schemes("10.1.2.3") == ["https"]
+    assert address.candidate_schemes("127.0.0.2:1") == ["https", "http"]
+    assert address.candidate_schemes("localhost") == ["https", "http"]
+    assert address.candidate_schemes("[::1]:5000") == ["https", "http"]
+    assert address.candidate_schemes("registry.example.com", "http") == ["http"]
 
 
 def test_a_loopback_registry_over_plain_http_is_found_and_its_scheme_remembered(registries):
     registry = registries({"a": {"latest": None}})
     assert names(find(registry=[registry.address])) == [f"{registry.address}/a"]
-    assert registry_api.candidate_schemes(registry.address) == ["http"]
+    assert address.candidate_schemes(registry.address) == ["http"]
     assert names(find(registry=[f"http://{registry.address}"])) == [f"{registry.address}/a"]
     failed = find(registry=[f"https://{registry.address}"])  # the user said https: no fallback
     assert kinds(failed) == [("RegistryUnavailable", registry.address)]
@@ -668,7 +669,7 @@ def test_hub_tags_come_from_hubs_registry_api(hub, registries, monkeypatch):
     fake_hub_registry = registries({"library/nanoserver": {"ltsc2022": None, "latest": None},
                                     "someone/nano-tools": {"1": None}, "other/nano": {"2": None},
                                     "ubuntu-like/low": {}}, auth="bearer", anonymous_pull=True)
-    monkeypatch.setattr(registry_api, "HUB_API_HOST", fake_hub_registry.address)
+    monkeypatch.setattr(address, "HUB_API_HOST", fake_hub_registry.address)
     result = find(FakeEngine(hub), term="nano", list_tags=True)
     assert result["errors"] == []
     assert [row["Tags"] for row in result["results"]] == [["latest", "ltsc2022"], ["1"], ["2"], []]
@@ -705,4 +706,4 @@ def test_requests_has_a_timeout_for_every_registry_call(registries, monkeypatch)
         return original(self, method, url, **kwargs)
     monkeypatch.setattr(requests.Session, "request", spy)
     find(registry=[registry.address], list_tags=True)
-    assert seen and all(timeout == registry_api.TIMEOUT for timeout in seen)
+    assert seen and all(timeout == registry_client.TIMEOUT for timeout in seen)

@@ -1,4 +1,4 @@
-"""registry_api.py with a registry that goes away in the middle of its answer: RegistryUnavailable naming
+"""The registry client with a registry that goes away in the middle of its answer: RegistryUnavailable naming
 it, never an exception's own text. The registry is a real socket on 127.0.0.1 that sends part of an answer
 and hangs up (the fake sits at the network, below requests and urllib3, whose versions differ: Debian's
 urllib3 1.26 hands over a body cut short, urllib3 2 raises)."""
@@ -10,7 +10,8 @@ import threading
 import pytest
 
 from containerimage.errors import RegistryUnavailable
-from containerimage.registry_api import Registry, RegistryClient
+from containerimage.registry.address import Registry
+from containerimage.registry.client import RegistryClient
 
 CATALOG = b'{"repositories": ["a", "b"]}'
 
