@@ -5,9 +5,9 @@ image.update_check gives one row per local repository:tag, without pulling anyth
 
 - Status LocalOnly: the image has no digest from that repository's registry (committed, built, loaded or
   tagged here): there is nothing to compare with.
-- Else the registry is asked for the tag's manifest (update_lookup.py: the registry as a pull asks it, the
-  engine's mirrors first for Hub names, with the stored logins). The same digest as the local image's:
-  UpToDate. Another digest: the image this host would pull from it (a manifest list's entry for this
+- Else the registry is asked for the tag's manifest digest, one HEAD (update_lookup.py, on the registry
+  package: the registry as a pull asks it, the engine's mirrors first for Hub names, with the stored
+  logins). The same digest as the local image's: UpToDate. Another digest: the image this host would pull from it (a manifest list's entry for this
   host's platform) is read, manifest and config blob, a few KB: when its config is the local image's
   (ids are config digests) only the list around it changed: UpToDate; else UpdateAvailable, with the
   remote image's Created and, for Windows, its os.version and how many revisions (monthly patch levels)

@@ -1,7 +1,7 @@
 """What a registry serves under a tag, for the update check (update.py), without pulling: the tag's manifest
-digest, and only where it differs from the local image's, the manifest of the entry this host would pull
-(for a manifest list or OCI index, chosen as a pull chooses it: compat.choose_platform) and its small config
-blob (Created, os.version). Never a layer.
+digest (one HEAD), and only where it differs from the local image's, the manifest (GET), for a manifest list
+or OCI index the manifest of the entry this host would pull (chosen as a pull chooses it:
+compat.choose_platform), and its small config blob (Created, os.version). Never a layer.
 
 Registries are asked as a pull asks them: a name with a registry host at that host, a Docker Hub name at
 the engine's registry mirrors first and then at Hub (operations/compatibility.py's order), with the logins
@@ -18,14 +18,15 @@ import threading
 
 from .. import compat, reference
 from ..errors import InvalidData, NotFound, RegistryUnavailable, Unauthorized
-from ..registry_api import RegistryClient
-from .compatibility import _entry, _registries_for
+from ..registry import manifests
+from ..registry.client import RegistryClient
+from .compatibility import _registries_for
 
 REGISTRY_FAILURES = (RegistryUnavailable, Unauthorized)
 
 
 class RemoteTag:
-    """What one registry holds under one tag: its manifest digest, and the manifest when it was read."""
+    """What one registry holds under one tag: its manifest digest, and the manifest once it was read."""
 
     def __init__(self, registry, client, path, digest, manifest):
         self.registry, self.client, self.path, self.digest, self.manifest = registry, client, path, digest, manifest
@@ -60,11 +61,11 @@ class Lookup:
                 if failed is not None:
                     raise failed
                 client = self._client(registry, credentials)
-                manifest, digest = client.manifest(ref.path, wanted)
-                if not digest:
-                    raise InvalidData(f"{registry.name} sent the manifest of {ref} without its digest "
-                                      "(no Docker-Content-Digest header).", registry.name)
-                return RemoteTag(registry, client, ref.path, digest, manifest)
+                found = client.head_manifest(ref.path, wanted)
+                if found is None:
+                    raise NotFound(f"Not found on {registry.name}: {ref.path}:{wanted}: manifest unknown.",
+                                   registry.name)
+                return RemoteTag(registry, client, ref.path, found[0], None)
             except REGISTRY_FAILURES as exc:
                 with self._lock:
                     if last:
@@ -81,28 +82,24 @@ class Lookup:
     def image(self, remote, shown):
         """{'Digest' (of the image manifest), 'Config' (its config digest), 'Created', 'Os', 'OsVersion',
         'Architecture'} of the image this host would pull from remote (a RemoteTag); shown names it."""
-        manifest = remote.manifest
         client, path = remote.client, remote.path
+        if remote.manifest is None:
+            remote.manifest, _ = client.manifest(path, remote.digest)  # by digest: what the HEAD named
+        manifest = remote.manifest
         platform = {}
         digest = remote.digest
-        if isinstance(manifest.get("manifests"), list):
-            entries = [dict(_entry(m.get("platform") or {}), digest=m.get("digest")) for m in manifest["manifests"]
-                       if isinstance(m, dict)]
-            chosen = compat.choose_platform(entries, self.host.os, self.host.os_version, self.host.architecture,
-                                            self.host.isolation)
+        if manifests.is_index(manifest):
+            chosen = compat.choose_platform(manifests.platforms(manifest), self.host.os, self.host.os_version,
+                                            self.host.architecture, self.host.isolation)
             if chosen is None or not chosen.get("digest"):
                 raise InvalidData(f"{shown} on {remote.registry.name} is a manifest list that names no platform.",
                                   shown)
             platform, digest = chosen, chosen["digest"]
             manifest, _ = client.manifest(path, digest)
-        if manifest.get("schemaVersion") == 1:
-            return {"Digest": digest, "Config": None, "Created": None, "Os": platform.get("os"),
-                    "OsVersion": platform.get("os.version"), "Architecture": platform.get("architecture")}
-        config_digest = (manifest.get("config") or {}).get("digest")
-        if not config_digest:
+        config_digest = (manifest.get("config") or {}).get("digest")  # none in schema 1 (its config is inline)
+        if not config_digest and manifest.get("schemaVersion") != 1:
             raise InvalidData(f"The manifest of {shown} on {remote.registry.name} names no config.", shown)
-        config = client.blob_json(path, config_digest, f"the config of {shown}")
-        config = config if isinstance(config, dict) else {}
+        config = manifests.config_of(client, path, manifest, shown)
         return {"Digest": digest, "Config": config_digest, "Created": config.get("created"),
                 "Os": config.get("os") or platform.get("os"),
                 "OsVersion": config.get("os.version") or platform.get("os.version"),
