@@ -21,7 +21,10 @@ that an admin knows what to rebuild. The base is named by the image's labels
 org.opencontainers.image.base.name (and .base.digest, what it was built from) when it has them, else it is
 the local tagged image nearest below it: the one with the most layers among those whose layers are a strict
 prefix of its own, or an ancestor by the engine's parent ids (what docker commit and the classic builder
-record) - the relation Get-ContainerImage -ChildOf uses (images.descendants).
+record) - the relation Get-ContainerImage -ChildOf uses (images.descendants). When that nearest image has no
+tag any more but still a digest from its registry (repository@digest: its tag has moved to a newer pull, as
+Update-ContainerImage leaves it), the base is that repository@digest, and its status UpdateAvailable: it was
+replaced on this engine, so the image built on it needs a rebuild.
 
 The registries are asked concurrently, at most CHECK_THREADS requests at a time: first one image of each
 registry (which settles its login, or finds it down), then all the others.
@@ -165,6 +168,8 @@ ORDER = ("Name", "Tag", "Id", "Status", "Reason", "LocalDigest", "RemoteDigest",
 def _base_fields(base, answers):
     if base is None:
         return {"BaseName": None, "BaseStatus": None, "BaseReason": None}
+    if base.get("replaced"):
+        return {"BaseName": base["name"], "BaseStatus": UPDATE_AVAILABLE, "BaseReason": base["reason"]}
     if base.get("key") is None:
         return {"BaseName": base["name"], "BaseStatus": UNKNOWN, "BaseReason": base["reason"]}
     if base["local_only"]:
@@ -190,13 +195,15 @@ def find_bases(api, rows):
     """FullId -> {name, key (what to ask, None when it cannot be asked), ask, local_only, reason} for the
     images of rows that have a base (see the module's docstring)."""
     summaries = api.images(all=True)
-    tagged = {}
+    tagged, replaced = {}, {}
     for summary in summaries:
         for row in images._rows(summary, {}):
             if row["Repository"] and row["Tag"]:
                 tagged.setdefault(summary["Id"], []).append(row)
+            elif row["Repository"] and row["Digest"]:
+                replaced[summary["Id"]] = row  # untagged, pulled: its tag moved on
     parents = {s["Id"]: s.get("ParentId") or None for s in summaries}
-    layers = images._layers_of(api, set(tagged) | {row["FullId"] for row in rows})
+    layers = images._layers_of(api, set(tagged) | set(replaced) | {row["FullId"] for row in rows})
     bases = {}
     for row in rows:
         if row["FullId"] in bases:
@@ -205,9 +212,11 @@ def find_bases(api, rows):
         if labels.get(BASE_NAME_LABEL):
             bases[row["FullId"]] = _labelled_base(labels[BASE_NAME_LABEL], labels.get(BASE_DIGEST_LABEL), tagged)
             continue
-        ancestor = nearest_ancestor(row["FullId"], layers, parents, tagged)
-        if ancestor is not None:
+        ancestor = nearest_ancestor(row["FullId"], layers, parents, set(tagged) | set(replaced))
+        if ancestor in tagged:
             bases[row["FullId"]] = _local_base(_preferred(tagged[ancestor]))
+        elif ancestor is not None:
+            bases[row["FullId"]] = _replaced_base(replaced[ancestor])
     return bases
 
 
@@ -242,6 +251,13 @@ def _local_base(row):
     name = f"{row['Repository']}:{row['Tag']}"
     return {"name": name, "key": _key(row), "ask": (name, row["Digest"], row["FullId"]),
             "local_only": not row["Digest"], "reason": None}
+
+
+def _replaced_base(row):
+    name = f"{row['Repository']}@{row['Digest']}"
+    return {"name": name, "key": None, "local_only": False, "replaced": True,
+            "reason": f"The base image {name} ({row['Id']}) has no tag on this engine any more: "
+                      f"{row['Repository']} was pulled anew (updated) since this image was built on it."}
 
 
 def _labelled_base(name, digest, tagged):

@@ -97,8 +97,13 @@ def test_a_moved_tag_is_an_update_until_updated_and_the_check_reads_no_layer(bac
         assert updated["OldId"] == before[f"{moved}:latest"]["Id"] != updated["NewId"]
         assert set(layers) <= log.blobs_read()  # the pull did read the layer
         assert updated["Pruned"] is False  # not asked to
-        again = rows(result(backend.call("image.update_check", {"name": [moved]})))
+        again = rows(result(backend.call("image.update_check", {"name": [moved, committed]})))
         assert again[f"{moved}:latest"]["Status"] == "UpToDate"
+        # The committed image was built on the image the update replaced: that one, by its digest, is the base.
+        base = again[committed]
+        assert (base["BaseName"], base["BaseStatus"]) == \
+            (f"{moved}@{before[f'{moved}:latest']['LocalDigest']}", "UpdateAvailable")
+        assert "pulled anew" in base["BaseReason"]
     finally:
         docker("rm", "-f", container, check=False)
         docker("rmi", committed, f"{moved}:latest", f"{still}:latest", check=False)
