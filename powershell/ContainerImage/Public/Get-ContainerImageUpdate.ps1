@@ -26,6 +26,8 @@ function Get-ContainerImageUpdate {
     BaseName is the image an image was built on (its org.opencontainers.image.base.name label, else the local
     tagged image its layers extend, or its parent as docker commit and build record it: the relation
     Get-ContainerImage -ChildOf uses), and BaseStatus that image's status: UpdateAvailable means rebuild.
+    A base whose tag has since moved to a newer pull (Update-ContainerImage, Install-ContainerImage -Force)
+    is named by its repository@digest, with BaseStatus UpdateAvailable: it was replaced here.
 
     .PARAMETER Name
     Repositories or repository:tag, wildcards allowed (as Get-ContainerImage -Name); all local images when

@@ -109,6 +109,27 @@ def test_a_moved_tag_is_an_update_until_updated_and_the_check_reads_no_layer(bac
         docker("rmi", committed, f"{moved}:latest", f"{still}:latest", check=False)
 
 
+def test_the_base_image_labels_name_the_base_before_the_layers_do(backend, docker, sandbox_env):
+    base = unique("upd/labelled-base")
+    push_fresh_image(sandbox_env, base, layers=1)
+    digest, _, _ = remote_image(Registry(sandbox_env["CONTAINERIMAGE_TEST_MIRROR"]), base, "latest")
+    built = f"{unique('upd/labelled')}:1"
+    # Built (as far as the engine knows) on nanoserver, but its labels say what it was built from, as
+    # docker buildx and other builders write them.
+    container = docker("create", "--network", "none", "microsoft/nanoserver", "none").stdout.strip()
+    try:
+        docker("commit", "--change", f"LABEL org.opencontainers.image.base.name=docker.io/{base}:latest",
+               "--change", f"LABEL org.opencontainers.image.base.digest={digest}", container, built)
+        [row] = result(backend.call("image.update_check", {"name": [built]}))["images"]
+        assert (row["Status"], row["BaseName"], row["BaseStatus"]) == ("LocalOnly", f"{base}:latest", "UpToDate")
+        push_fresh_image(sandbox_env, base, layers=1)  # the base's tag moves in the registry
+        [row] = result(backend.call("image.update_check", {"name": [built]}))["images"]
+        assert (row["BaseName"], row["BaseStatus"]) == (f"{base}:latest", "UpdateAvailable")
+    finally:
+        docker("rm", "-f", container, check=False)
+        docker("rmi", built, check=False)
+
+
 def test_prune_removes_the_replaced_image_and_keeps_one_a_container_uses(backend, docker, sandbox_env):
     free, used = unique("upd/prune-free"), unique("upd/prune-used")
     for name in (free, used):
