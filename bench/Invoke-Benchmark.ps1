@@ -18,6 +18,10 @@ medians):
             Install-PSResource into a HOME of its own, imported by name; and the checkout's module), a new
             pwsh that only imports the installed module, against a new pwsh running the docker idiom, and a
             new pwsh doing nothing (the start-up floor); then where a cold start's time goes, by phase.
+  Update    Get-ContainerImageUpdate over 200 local images of one registry (each its own 1 MB layer), all
+            up to date, against 200 concurrent manifest HEADs by a plain script (bench/update_bench.py heads,
+            its own timing of the requests alone) against the same registry; and the time pulling those 200
+            images took (8 docker pulls at a time), which the check spares.
   Warm      Get-ContainerImage against `docker images --format '{{json .}}' | ConvertFrom-Json` and against
             Invoke-RestMethod -UnixSocket on /images/json, at 100, 5,000 and 20,000 images, per transport.
   Memory    the backend's peak resident memory (VmHWM) while it lists 5,000, 10,000 and 20,000 images
@@ -55,8 +59,8 @@ pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -Quick -Case Ping, Warm
 [CmdletBinding()]
 param(
     [switch] $Quick,
-    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy')]
-    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy'),
+    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy', 'Update')]
+    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy', 'Update'),
     [ValidateSet('Stdio', 'InProcess', 'Auto')]
     [string[]] $Transport = @('Stdio', 'InProcess'),
     [string] $OutputFolder
@@ -80,12 +84,12 @@ $plan = if ($Quick) {
     @{ Warm = @(100, 1000, 2000); Memory = @(500, 1000, 2000); Cold = 100; RemoveCount = 100
        Layers = 5; LayerMegabytes = 5
        WarmRounds = @{ 100 = 7; 1000 = 5; 2000 = 3 }; ColdRounds = 3; ColdPhaseRounds = 1; RemoveRounds = 1; PullPushRounds = 1
-       PingCalls = 100; PingRounds = 3; CopyRounds = 1 }
+       PingCalls = 100; PingRounds = 3; CopyRounds = 1; UpdateCount = 200; UpdateKilobytes = 64; UpdateRounds = 3 }
 } else {
     @{ Warm = @(100, 5000, 20000); Memory = @(5000, 10000, 20000); Cold = 100; RemoveCount = 1000
        Layers = 5; LayerMegabytes = 40
        WarmRounds = @{ 100 = 21; 5000 = 9; 20000 = 5 }; ColdRounds = 9; ColdPhaseRounds = 5; RemoveRounds = 3; PullPushRounds = 3
-       PingCalls = 300; PingRounds = 7; CopyRounds = 3 }
+       PingCalls = 300; PingRounds = 7; CopyRounds = 3; UpdateCount = 200; UpdateKilobytes = 1024; UpdateRounds = 7 }
 }
 
 $results = [ordered]@{
@@ -212,6 +216,47 @@ try {
     }
 
     # --- from here on the engine holds only bench images, their number growing
+    if ('Update' -in $Case) {
+        $label = @($transports.Keys)[0]
+        $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+        $count = $plan.UpdateCount
+        $updateScript = Join-Path $PSScriptRoot 'update_bench.py'
+        $names = @(& $python $updateScript push --registry $mirror --count $count --kilobytes $plan.UpdateKilobytes --prefix bench/upd)
+        if ($LASTEXITCODE -or $names.Count -ne $count) { throw "update_bench.py push gave $($names.Count) images, not $count" }
+        Write-Host "update check, $count images of one registry ($label)"
+        # What the check spares: pulling them (each image is new to the engine here), 8 pulls at a time.
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $names | ForEach-Object -ThrottleLimit 8 -Parallel { docker pull -q $_ | Out-Null; if ($LASTEXITCODE) { throw "docker pull $_ failed" } }
+        $pullMs = $watch.Elapsed.TotalMilliseconds
+        Write-Host ("  {0,-60} {1,10:N1} ms" -f "docker pull of the $count images (8 at a time)", $pullMs)
+        $check = {
+            $rows = @(Get-ContainerImageUpdate -Name "$mirror/bench/upd*")
+            $current = @($rows | Where-Object Status -eq 'UpToDate').Count
+            if ($rows.Count -ne $count -or $current -ne $count) { throw "Get-ContainerImageUpdate: $current of $($rows.Count) rows UpToDate, not $count" }
+        }
+        $watch.Restart(); & $check; $firstMs = $watch.Elapsed.TotalMilliseconds   # the engine's images inspected once
+        $ours = [System.Collections.Generic.List[double]]::new()
+        $heads = [System.Collections.Generic.List[double]]::new()
+        for ($round = 0; $round -lt $plan.UpdateRounds; $round++) {
+            $watch.Restart(); & $check; $ours.Add($watch.Elapsed.TotalMilliseconds)
+            $seconds = & $python $updateScript heads --registry $mirror --count $count --prefix bench/upd
+            if ($LASTEXITCODE) { throw 'update_bench.py heads failed' }
+            $heads.Add([double]::Parse($seconds, [cultureinfo]::InvariantCulture) * 1000)
+        }
+        $oursMs = [math]::Round((Get-Median $ours.ToArray()), 1)
+        $headsMs = [math]::Round((Get-Median $heads.ToArray()), 1)
+        Write-Host ("  {0,-60} {1,10:N1} ms (first call {2:N1} ms)" -f 'Get-ContainerImageUpdate', $oursMs, $firstMs)
+        Write-Host ("  {0,-60} {1,10:N1} ms" -f "$count concurrent manifest HEADs (plain script)", $headsMs)
+        $results.Comparisons.Add((New-Comparison -Case "update check of $count images of one registry" -Images $count -Transport $label `
+            -Ours $oursMs -OursName 'Get-ContainerImageUpdate' -Baseline $headsMs -BaselineName "$count concurrent manifest HEADs (plain script)" -Limit 2 `
+            -Note ("first call (the engine's images inspected once): {0:N0} ms" -f $firstMs)))
+        $results.Comparisons.Add((New-Comparison -Case "update check of $count images vs pulling them" -Images $count -Transport $label `
+            -Ours $oursMs -OursName 'Get-ContainerImageUpdate' -Baseline ([math]::Round($pullMs, 1)) -BaselineName "docker pull of the $count images (8 at a time, $($plan.UpdateKilobytes) KB each)" `
+            -Note 'the check downloads no layer'))
+        docker rmi @names | Out-Null
+        if ($LASTEXITCODE) { throw 'docker rmi of the update bench images failed' }
+    }
+
     $counts = @(@($(if ('Warm' -in $Case) { $plan.Warm }) + $(if ('Memory' -in $Case) { $plan.Memory }) +
         $(if ('Cold' -in $Case) { $plan.Cold })) | Where-Object { $_ } | Sort-Object -Unique)
     $ProgressPreference = 'SilentlyContinue'

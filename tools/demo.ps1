@@ -86,6 +86,14 @@ if ($sandbox) {
     'Again: nothing is sent (every blob is there), the tag is set; the digest is the source''s'
     Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_TARGET/base/nanoserver" | Format-List Destination, Digest, Copied, Existing
     $env:DOCKER_HOST = $engine
+    Step 'Is there a newer version? The tag moves in the registry; the check reads manifests only, then Update pulls'
+    $moveTag = { & /usr/bin/python3 (Join-Path $PSScriptRoot 'sandbox.py') fresh-image demo/webapp --layers 1 | Out-Null }
+    & $moveTag; Install-ContainerImage -Name demo/webapp | Out-Null
+    & $moveTag   # a new image is pushed under demo/webapp:latest
+    Get-ContainerImageUpdate -Name demo/webapp, microsoft/nanoserver | Format-Table
+    Update-ContainerImage -Name demo/webapp -Prune -Confirm:$false | Format-Table
+    Get-ContainerImageUpdate -Name demo/webapp | Format-Table Name, Tag, Status, LocalDigest, RemoteDigest
+    Remove-ContainerImage -Name demo/webapp -Confirm:$false
 }
 
 Step 'Can this host run it? (Test-ContainerImage: Microsoft''s Windows version rule; remote images are not pulled)'

@@ -9,6 +9,12 @@ Windows host (for the compatibility check, RunsOnHost, alias tags by build) whil
 registries are the real engine's. Every request line that passes is recorded (`requests`, or the --log
 file), so a test can prove that no /images/create was sent.
 
+Local Windows images: a Linux engine neither pulls nor loads an image whose config says os windows. So an
+image inspect (GET /images/NAME/json) of an image labelled com.containerimage.test.os.version=10.0.B.R is
+answered as a Windows engine answers for its Windows image: Os windows, OsVersion 10.0.B.R (everything
+else, the id and digests included, is the real engine's). A test builds such an image (any content, that
+label) to be the local copy of a Windows image whose patch level it compares with a registry's.
+
     python3 tools/windows_engine.py --engine unix:///path/docker.sock --build 20348 [--isolation hyperv]
             [--log FILE]      (prints the DOCKER_HOST to use; runs until its stdin closes)
 
@@ -32,6 +38,8 @@ from engine_proxy import EngineProxy, close_socket as _close
 
 _HOST_REQUEST = re.compile(rb"^GET /(?:v[0-9.]+/)?(info|version)(?:\?[^ ]*)? HTTP/1\.[01]\r?$", re.M)
 _REQUEST_LINE = re.compile(rb"^([A-Z]+) (\S+) HTTP/1\.[01]")
+_IMAGE_REQUEST = re.compile(rb"^GET (/(?:v[0-9.]+/)?images/.+/json(?:\?[^ ]*)?) HTTP/1\.[01]\r?$")
+OS_VERSION_LABEL = "com.containerimage.test.os.version"
 
 
 class WindowsEngine(EngineProxy):
@@ -67,6 +75,13 @@ class WindowsEngine(EngineProxy):
             answer.update(OSType="windows", OSVersion=f"10.0.{self.build}", KernelVersion=self.kernel_version,
                           Architecture="x86_64", Isolation=self.isolation,
                           OperatingSystem=f"Windows Server (OS Build {self.build}.{self.revision})")
+        return answer
+
+    def windows_image(self, answer):
+        """The real engine's image inspect, as a Windows engine gives it for an image labelled OS_VERSION_LABEL."""
+        version = ((answer.get("Config") or {}).get("Labels") or {}).get(OS_VERSION_LABEL)
+        if version:
+            answer.update(Os="windows", OsVersion=version, Architecture="amd64")
         return answer
 
     def real(self, path):
@@ -106,10 +121,15 @@ class _Connection(socketserver.BaseRequestHandler):
                 request_line = _REQUEST_LINE.match(head)
                 self.server.record(" ".join(p.decode("latin-1") for p in request_line.groups()) if request_line
                                    else head.split(b"\r\n", 1)[0].decode("latin-1"))
-                match = _HOST_REQUEST.match(head.split(b"\r\n", 1)[0] + b"\r")
-                if not match:
+                first_line = head.split(b"\r\n", 1)[0] + b"\r"
+                match = _HOST_REQUEST.match(first_line)
+                image = _IMAGE_REQUEST.match(first_line)
+                if image:
+                    self._answer_image(image.group(1).decode("latin-1"))
+                elif not match:
                     return self._forward(head, rest)
-                self._answer(head, match.group(1).decode())
+                else:
+                    self._answer(head, match.group(1).decode())
                 buffered = rest  # a GET has no body: what follows is the next request
         except OSError:
             pass
@@ -122,6 +142,19 @@ class _Connection(socketserver.BaseRequestHandler):
         self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: "
                              + str(self.server.real("/version").get("ApiVersion", "1.41")).encode()
                              + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+    def _answer_image(self, path):
+        connection = _UnixHTTPConnection(self.server.engine_socket)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            status, reason, body = response.status, response.reason, response.read()
+        finally:
+            connection.close()
+        if status == 200:
+            body = json.dumps(self.server.windows_image(json.loads(body))).encode()
+        self.request.sendall(f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n".encode()
+                             + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
     def _forward(self, head, rest):
         lines = [line for line in head.split(b"\r\n") if not line.lower().startswith(b"connection:")]

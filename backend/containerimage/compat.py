@@ -243,3 +243,18 @@ def newest_runnable_build(builds, host_version, isolation=PROCESS):
     runnable = [b for b in builds
                 if windows_builds_compatible(host, WindowsVersion(host.major, host.minor, b), isolation)]
     return max(runnable) if runnable else None
+
+
+# ------------------------------------------------------------------------------- monthly patch levels
+
+def revisions_behind(local_version, remote_version):
+    """How many revisions (the 4th number: Microsoft's monthly patch level) a local Windows image is behind
+    the registry's image of the same build: remote revision - local revision, 0 when it is not behind.
+    None when either is not a Windows version with a revision, or the two are of different builds (a
+    revision counts only within one build: 10.0.20348.2227 is not "ahead" of 10.0.17763.5329)."""
+    local, remote = parse_windows_version(local_version), parse_windows_version(remote_version)
+    if local is None or remote is None or local.revision is None or remote.revision is None:
+        return None
+    if (local.major, local.minor, local.build) != (remote.major, remote.minor, remote.build):
+        return None
+    return max(0, remote.revision - local.revision)

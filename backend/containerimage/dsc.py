@@ -6,8 +6,9 @@ DSC writes the instance (the desired state) as JSON on stdin; the command prints
   test  the actual state with _inDesiredState, then the array of the properties that differ (stateAndDiff)
   set   the state after the change, then the array of the properties it changed (stateAndDiff); set tests
         first itself (implementsPretest) and deletes for _exist false (handlesExist)
-An instance: name (required; may carry :tag or @digest), tag (default latest), digest (a pin), _exist (DSC's
-canonical Ensure; `ensure: Present|Absent` is accepted too), id (read-only: the local image id).
+An instance: name (required; may carry :tag or @digest), tag (default latest), digest (a pin), latest (true:
+also the version the registry serves now; no pin then), _exist (DSC's canonical Ensure; `ensure:
+Present|Absent` is accepted too), id (read-only: the local image id).
 The state logic is operations/state.py's, shared with the PowerShell class resource and Sync-ContainerImage.
 """
 
@@ -17,9 +18,10 @@ from .errors import InvalidParams
 from .operations import state
 
 OPERATIONS = ("get", "test", "set")
-_INPUT_KEYS = {"name": "name", "tag": "tag", "digest": "digest", "ensure": "ensure", "_exist": "_exist"}
+_INPUT_KEYS = {"name": "name", "tag": "tag", "digest": "digest", "ensure": "ensure", "_exist": "_exist",
+               "latest": "latest"}
 _READ_ONLY = ("id", "_indesiredstate")  # DSC may hand back what get printed: ignored
-_PROPERTY = {"Ensure": "_exist", "Digest": "digest"}  # state.py's property names -> the instance's
+_PROPERTY = {"Ensure": "_exist", "Digest": "digest", "Latest": "latest"}  # state.py's property names -> the instance's
 
 
 def desired(text):
@@ -36,11 +38,14 @@ def desired(text):
         if known is None:
             if key.lower() in _READ_ONLY:
                 continue
-            raise InvalidParams(f"Unknown property '{key}': an instance has name, tag, digest and _exist.", key)
+            raise InvalidParams(f"Unknown property '{key}': an instance has name, tag, digest, latest and _exist.",
+                                key)
         given[known] = value
     for key in ("name", "tag", "digest", "ensure"):
         if given.get(key) is not None and not isinstance(given[key], str):
             raise InvalidParams(f"'{key}' must be a string, not {json.dumps(given[key])}.", key)
+    if "latest" in given and not isinstance(given["latest"], bool):
+        raise InvalidParams(f"'latest' must be true or false, not {json.dumps(given['latest'])}.", "latest")
     if "_exist" in given and not isinstance(given["_exist"], bool):
         raise InvalidParams(f"'_exist' must be true or false, not {json.dumps(given['_exist'])}.", "_exist")
     if not given.get("name"):
@@ -51,7 +56,8 @@ def desired(text):
         if ensure is not None and ensure.strip().lower() != from_exist.lower():
             raise InvalidParams(f"'_exist' is {json.dumps(given['_exist'])} but 'ensure' is '{ensure}'.", "ensure")
         ensure = from_exist
-    return state.desired(given["name"], given.get("tag"), ensure or "Present", given.get("digest"))
+    return state.desired(given["name"], given.get("tag"), ensure or "Present", given.get("digest"),
+                         bool(given.get("latest")))
 
 
 def instance(found):
@@ -61,6 +67,8 @@ def instance(found):
         result["digest"] = found["Digest"]
     if found["Id"]:
         result["id"] = found["Id"]
+    if "Latest" in found:
+        result["latest"] = found["Latest"]
     return result
 
 
@@ -73,9 +81,9 @@ def invoke(operation, text, ctx):
     want = desired(text)
     api = ctx.engine.client()
     if operation == "get":
-        return [json.dumps(instance(state.get(api, want)))]
+        return [json.dumps(instance(state.get(api, want, ctx)))]
     if operation == "test":
-        found = state.get(api, want)
+        found = state.get(api, want, ctx)
         return [json.dumps(dict(instance(found), _inDesiredState=found["InDesiredState"])),
                 json.dumps(properties(found["Differing"]))]
     if operation == "set":

@@ -32,6 +32,8 @@
         'New-ContainerEngine'
         'Remove-ContainerEngine'
         'Copy-ContainerImage'
+        'Get-ContainerImageUpdate'
+        'Update-ContainerImage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

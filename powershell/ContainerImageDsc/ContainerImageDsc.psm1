@@ -1,5 +1,5 @@
 # ContainerImageDsc: the class-based DSC resource ContainerImage: one image repository:tag on the Docker
-# engine, present (optionally pinned to a digest) or absent. The desired-state logic is the backend's
+# engine, present (optionally pinned to a digest, or kept at the registry's latest version) or absent. The desired-state logic is the backend's
 # (state.get/state.set, backend/containerimage/operations/state.py), shared with the DSC v3 command resource
 # and Sync-ContainerImage; the backend is the ContainerImage module's (RequiredModules).
 #
@@ -22,6 +22,7 @@ function Invoke-ContainerImageState {
     $params = @{ name = [string]$Resource.Name; ensure = [string]$Resource.Ensure }
     if ($Resource.Tag) { $params.tag = [string]$Resource.Tag }
     if ($Resource.Digest) { $params.digest = [string]$Resource.Digest }
+    if ($Resource.Latest) { $params.latest = $true }
     $result = & (Get-ContainerImageModule) { param($m, $p) Invoke-Backend -Method $m -Params $p } $Method $params
     if ($result -is [System.Management.Automation.ErrorRecord]) { throw $result }
     $result
@@ -59,6 +60,12 @@ class ContainerImage {
     [DscProperty()]
     [string] $Digest
 
+    # With Ensure Present (and no Digest): also the version the registry serves under the tag now. Test() is
+    # false when the registry has a newer version (or cannot be asked: the Reason says why), Set() pulls it.
+    # Get() gives whether the local image is the registry's latest.
+    [DscProperty()]
+    [bool] $Latest
+
     # The id of the local image the tag names (none when absent).
     [DscProperty(NotConfigurable)]
     [string] $Id
@@ -76,7 +83,8 @@ class ContainerImage {
         return @($this.Get().Reasons).Count -eq 0
     }
 
-    # The least change (a pull, a pull by digest and a tag, or a removal); nothing when Test() passes.
+    # The least change (a pull, a pull by digest and a tag, a pull of the newer version, or a removal);
+    # nothing when Test() passes.
     # A removal that containers prevent throws the dependency error (ResourceBusy), naming them.
     [void] Set() {
         if ($this.Test()) { return }
@@ -91,6 +99,7 @@ class ContainerImage {
         $resource.Ensure = [Ensure]$State.Ensure
         $resource.Digest = $State.Digest
         $resource.Id = $State.Id
+        if ($State.PSObject.Properties['Latest']) { $resource.Latest = [bool]$State.Latest }
         $resource.Reasons = @(foreach ($found in $State.Reasons) { [Reason]@{ Code = $found.Code; Phrase = $found.Phrase } })
         return $resource
     }

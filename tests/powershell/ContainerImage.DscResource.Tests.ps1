@@ -164,6 +164,44 @@ Describe 'The ContainerImage DSC resource' {
         }
     }
 
+
+    Context 'Latest: the version the registry serves now' {
+        BeforeAll { $script:name = New-FreshImage -Prefix fresh/dsclatest -Layers 1 }
+        AfterAll {
+            Remove-TestImage "${name}:latest"
+            if ($script:replacedId) { & docker rmi $script:replacedId 2>&1 | Out-Null }
+        }
+
+        It 'Test() fails once the registry has a newer version, saying which; Set() pulls it, then Test() passes' {
+            $latest = New-Resource $name
+            $latest.Latest = $true
+            $latest.Set()
+            $latest.Test() | Should -BeTrue
+            $latest.Get().Latest | Should -BeTrue
+            $script:replacedId = (Get-ImageFacts "${name}:latest").Id
+            Push-NewContent $name
+            $moved = Get-MirrorDigest $name
+            (New-Resource $name).Test() | Should -BeTrue -Because 'without Latest the tag on the engine is enough'
+            $latest.Test() | Should -BeFalse
+            $state = $latest.Get()
+            $state.Latest | Should -BeFalse
+            $state.Reasons.Code | Should -Be 'ContainerImage:ContainerImage:Latest'
+            $state.Reasons.Phrase | Should -BeLike "*${name}:latest*not the latest*$moved*"
+            $latest.Set()
+            (Get-ImageFacts "${name}:latest").Id | Should -Not -Be $script:replacedId
+            $latest.Test() | Should -BeTrue
+            $latest.Get().Digest | Should -Be $moved
+        }
+
+        It 'Latest with a Digest pin is InvalidArgument saying they contradict' {
+            $both = New-Resource $name -Digest ('sha256:' + ('0' * 64))
+            $both.Latest = $true
+            $failure = $null
+            try { $both.Test() } catch { $failure = $_ }
+            $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $failure.Exception.Message | Should -BeLike '*contradict*'
+        }
+    }
     Context 'Absent while a container depends on the image' {
         BeforeAll {
             $script:name = New-FreshImage -Prefix fresh/dscbusy -Layers 1
@@ -243,7 +281,7 @@ Describe 'The ContainerImage DSC resource' {
             # 'ClassBased', or its number once the adapter answers from its cache (~/.dsc/PSAdapterCache.json).
             $found[0].implementedAs | Should -BeIn @('ClassBased', '1')
             $found[0].capabilities | Should -Be @('get', 'test', 'set')
-            $found[0].properties | Should -Be @('Name', 'Tag', 'Ensure', 'Digest', 'Id', 'Reasons')
+            $found[0].properties | Should -Be @('Name', 'Tag', 'Ensure', 'Digest', 'Latest', 'Id', 'Reasons')
             @($list.Output | Where-Object type -like 'ContainerImage/*').Count | Should -Be 0 -Because 'ContainerImage exports no DSC resource now'
         }
 

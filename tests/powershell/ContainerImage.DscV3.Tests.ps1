@@ -128,6 +128,28 @@ Describe 'containerimage dsc, run as the manifest says' {
         (Invoke-DscOperation test @{ name = $name; digest = $result.Output[0].digest }).Output[0]._inDesiredState | Should -BeTrue
     }
 
+    It 'latest: test is false when the registry has a newer version, naming latest; set pulls it' {
+        (Invoke-DscOperation set @{ name = $name }).ExitCode | Should -Be 0
+        $current = Invoke-DscOperation test @{ name = $name; latest = $true }
+        $current.Output[0]._inDesiredState | Should -BeTrue
+        $current.Output[0].latest | Should -BeTrue
+        $old = Invoke-Docker image inspect --format '{{.Id}}' "${name}:latest"
+        $output = & /usr/bin/python3 (Join-Path $PSScriptRoot '../../tools/sandbox.py') fresh-image $name --layers 1 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "sandbox.py fresh-image $name failed: $output" }
+        $stale = Invoke-DscOperation test @{ name = $name; latest = $true }
+        $stale.ExitCode | Should -Be 0
+        $stale.Output[0]._inDesiredState | Should -BeFalse
+        $stale.Output[0].latest | Should -BeFalse
+        @($stale.Output[1]) | Should -Be @('latest')
+        Test-Instance $stale.Lines[0] | Should -BeTrue
+        $set = Invoke-DscOperation set @{ name = $name; latest = $true }
+        $set.ExitCode | Should -Be 0
+        @($set.Output[1]) | Should -Be @('latest')
+        $set.Output[0].id | Should -Not -Be $old
+        $set.Output[0].latest | Should -BeTrue
+        & docker rmi $old 2>&1 | Out-Null
+    }
+
     It 'set with _exist false while a container depends on it: exit code 7, the error names the container' {
         $box = Invoke-Docker create --network none "${name}:latest" /bin/true
         try {

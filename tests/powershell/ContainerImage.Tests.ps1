@@ -234,7 +234,7 @@ Describe 'Tab completion' {
 
     It 'completes local image names for every parameter that names an image' {
         Install-ContainerImage -Name microsoft/nanoserver | Out-Null
-        foreach ($command in 'Remove-ContainerImage', 'Get-ContainerImageHistory', 'Add-ContainerImageTag', 'Publish-ContainerImage', 'Save-ContainerImage') {
+        foreach ($command in 'Remove-ContainerImage', 'Get-ContainerImageHistory', 'Add-ContainerImageTag', 'Publish-ContainerImage', 'Save-ContainerImage', 'Get-ContainerImageUpdate', 'Update-ContainerImage') {
             (Get-Completion "$command -Name microsoft/nan").CompletionText | Should -Contain 'microsoft/nanoserver:latest' -Because $command
         }
         (Get-Completion 'Get-ContainerImage -ChildOf microsoft/nan').CompletionText | Should -Contain 'microsoft/nanoserver'

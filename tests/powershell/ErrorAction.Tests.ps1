@@ -121,6 +121,18 @@ BeforeDiscovery {
             Registry = 'writes the context store only'
             BadName  = @{ Command = 'Remove-ContainerEngine -Name errors-missing -Confirm:$false'; Kind = 'NotFound'; Target = 'errors-missing' }
         }
+        'Get-ContainerImageUpdate'     = @{
+            Engine   = @{ Command = "Get-ContainerImageUpdate -Name $missing" }
+            Registry = 'a registry that is down is one error beside its images'' rows (Status Unknown): Get-ContainerImageUpdate.Tests.ps1'
+            BadName  = @{ Command = "Get-ContainerImageUpdate -Name $missing"; Kind = 'NotFound'; Target = $missing },
+                       @{ Command = "Get-ContainerImageUpdate -Name 'Not A Name'"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
+        'Update-ContainerImage'        = @{
+            Engine   = @{ Command = "Update-ContainerImage -Name $missing -Confirm:`$false" }
+            Registry = 'needs an image pulled from the registry before it went down: Update-ContainerImage.Tests.ps1'
+            BadName  = @{ Command = "Update-ContainerImage -Name $missing -Confirm:`$false"; Kind = 'NotFound'; Target = $missing },
+                       @{ Command = "Update-ContainerImage -Name 'Not A Name' -Confirm:`$false"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
     }
 
     # The module's own list of exported commands, so that a new cmdlet cannot be left out.

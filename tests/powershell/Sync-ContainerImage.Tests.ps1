@@ -82,6 +82,25 @@ Describe 'Sync-ContainerImage' {
         & docker rmi $before 2>&1 | Out-Null
     }
 
+    It 'updates an image with Latest: true whose tag moved in the registry, and leaves it alone when current' {
+        $path = New-ImageList 'Images:', "  - Name: $second", '    Latest: true'
+        Sync-ContainerImage -Path $path -Confirm:$false | Out-Null   # installed, or already there
+        $before = Get-ImageId "${second}:latest"
+        Sync-ContainerImage -Path $path -Confirm:$false | Should -BeNullOrEmpty -Because 'the registry serves this very image'
+        $output = & /usr/bin/python3 (Join-Path $PSScriptRoot '../../tools/sandbox.py') fresh-image $second --layers 1 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$output"
+        $moved = Get-MirrorDigest $second
+        Sync-ContainerImage -Path $path -WhatIf | Out-Null
+        Get-ImageId "${second}:latest" | Should -Be $before -Because '-WhatIf changes nothing'
+        $change = Sync-ContainerImage -Path $path -Confirm:$false
+        $change.Action | Should -Be 'Update'
+        $change.Reason | Should -BeLike "*not the latest*$moved*"
+        $change.Digest | Should -Be $moved
+        $change.OldId | Should -Be $before.Substring(7, 12)
+        Get-ImageId "${second}:latest" | Should -Not -Be $before
+        & docker rmi $before 2>&1 | Out-Null
+    }
+
     It '-Prune removes unlisted images, untags unlisted tags, and keeps (with a warning) one a container uses' {
         Invoke-Docker tag "${second}:latest" "${second}:extra" | Out-Null
         $doomed = New-FreshImage -Prefix fresh/sync-doomed -Layers 1

@@ -132,6 +132,15 @@ BeforeAll {
     $samples['ContainerImage.RegistryLogin'] = New-TypedObject 'ContainerImage.RegistryLogin' @(
         @{ Registry = 'registry.example.com:5000'; UserName = 'team-webapp-deployment-robot'; Store = 'config.json' }
         @{ Registry = 'https://index.docker.io/v1/'; UserName = 'someone'; Store = 'secretservice' })
+    $samples['ContainerImage.Update'] = @(Get-ContainerImageUpdate -Name $longRepository, 'microsoft/*') + @(New-TypedObject 'ContainerImage.Update' @(
+            @{ Name = 'mcr.microsoft.com/windows/servercore'; Tag = 'ltsc2022'; Id = '0123456789ab'; Status = 'UpdateAvailable'
+                LocalOsVersion = '10.0.20348.2113'; RemoteOsVersion = '10.0.20348.2227'; RevisionsBehind = 114; BaseName = $null; BaseStatus = $null }
+            @{ Name = 'registry.example.com:5000/team/webapp'; Tag = '1.2-ltsc2022'; Id = 'ba9876543210'; Status = 'LocalOnly'
+                RevisionsBehind = $null; BaseName = 'mcr.microsoft.com/windows/servercore:ltsc2022'; BaseStatus = 'UpdateAvailable' }))
+    $samples['ContainerImage.UpdateResult'] = New-TypedObject 'ContainerImage.UpdateResult' @(
+        @{ Name = 'mcr.microsoft.com/windows/servercore'; Tag = 'ltsc2022'; OldId = '0123456789ab'; NewId = 'ba9876543210'
+            OldDigest = "sha256:$('0123456789abcdef' * 4)"; NewDigest = "sha256:$('fedcba9876543210' * 4)"; OldOsVersion = '10.0.20348.2113'
+            NewOsVersion = '10.0.20348.2227'; Updated = $true; Pruned = $true; Kept = $null })
     $samples['ContainerImage.Compatibility'] += New-TypedObject 'ContainerImage.Compatibility' @(
         @{ Name = 'mcr.microsoft.com/windows/servercore:ltsc2019'; Compatible = $false; ImageOs = 'windows'; ImageOsVersion = '10.0.17763.5458'
             Architecture = 'amd64'; HostOs = 'windows'; HostOsVersion = '10.0.20348.2227'; Isolation = 'process'

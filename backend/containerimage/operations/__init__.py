@@ -11,6 +11,7 @@ from . import configuration
 from . import compatibility
 from . import engines
 from . import copy
+from . import update
 
 METHODS = {
     **system.METHODS,
@@ -29,4 +30,5 @@ METHODS = {
     **compatibility.METHODS,
     **engines.METHODS,
     **copy.METHODS,
+    **update.METHODS,
 }

@@ -209,6 +209,16 @@ def find_image(api, name=None, id=None):
         raise NotFound(f"No image '{name}' on this engine{looked_for}.", name) from None
 
 
+def repository_digests(config, repository):
+    """The digests an inspected image has for one repository (it may have several, or none if built here)."""
+    found = []
+    for repo_digest in config.get("RepoDigests") or []:
+        repo, _, digest = repo_digest.rpartition("@")
+        if repo.lower() == repository.lower() and digest not in found:
+            found.append(digest)
+    return found
+
+
 def check_image_argument(name=None, id=None):
     """InvalidReference or InvalidParams for a malformed name or id, before any engine is asked."""
     if id is None and not (isinstance(name, str) and name.strip().lower().startswith("sha256:")):

@@ -2,7 +2,8 @@
 (ContainerImage), the DSC v3 command resource (`containerimage dsc`) and Sync-ContainerImage (sync.py).
 
 A desired state is {name, tag (default latest), ensure Present|Absent, digest (an optional pin,
-"sha256:<64 hex>")}; `name` may carry the tag or the digest itself ("microsoft/nanoserver:1809").
+"sha256:<64 hex>"), latest (Present only, no pin: also the version the registry serves now)}; `name` may
+carry the tag or the digest itself ("microsoft/nanoserver:1809").
 
 - get: the actual state of repository:tag on the engine: Ensure, Id, and Digest (the repository digest
   the local image has for that repository: the pin when it is among them). Reasons says, per property
@@ -17,7 +18,10 @@ A desired state is {name, tag (default latest), ensure Present|Absent, digest (a
 
 Only what is on the engine is compared: a tag without a pin is in its desired state while it is there,
 whatever the registry holds now (checking would make every test a registry round trip, and fail when the
-registry is down). Pin the digest to hold exact content.
+registry is down). Pin the digest to hold exact content, or ask for `latest`: then the registry is asked
+(update.py's check, the manifest only) and an image the registry has a newer version of, one with no
+digest from the registry, or one whose registry cannot be asked has the reason Latest (set pulls the tag:
+a registry that is still down then fails the set with its error, rather than a test passing unchecked).
 """
 
 import re
@@ -28,7 +32,7 @@ import docker.errors
 
 from .. import reference
 from ..errors import Internal, InvalidParams
-from . import images, remove
+from . import images, remove, update
 
 ENSURE = ("Present", "Absent")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
@@ -41,13 +45,14 @@ class Desired:
     tag: str
     ensure: str = "Present"
     digest: Optional[str] = None
+    latest: bool = False
 
     @property
     def reference(self):
         return f"{self.repository}:{self.tag}"
 
 
-def desired(name, tag=None, ensure="Present", digest=None):
+def desired(name, tag=None, ensure="Present", digest=None, latest=False):
     """A checked Desired; InvalidReference or InvalidParams naming what is wrong, before any engine call."""
     ref = reference.parse(name)
     if tag is not None and tag != "":
@@ -70,7 +75,14 @@ def desired(name, tag=None, ensure="Present", digest=None):
     wanted = next((e for e in ENSURE if isinstance(ensure, str) and e.lower() == ensure.strip().lower()), None)
     if wanted is None:
         raise InvalidParams(f"Ensure must be Present or Absent, not '{ensure}'.", ensure)
-    return Desired(ref.repository, tag or ref.tag or reference.DEFAULT_TAG, wanted, digest)
+    if latest not in (True, False, None):
+        raise InvalidParams(f"Latest must be true or false, not '{latest}'.", str(latest))
+    if latest and wanted == "Absent":
+        raise InvalidParams(f"'{name}': Latest applies to an image that is Present, not Absent.", name)
+    if latest and digest is not None:
+        raise InvalidParams(f"'{name}': Latest (the registry's newest version) and a Digest pin (exactly this "
+                            "content) contradict each other: give one of them.", name)
+    return Desired(ref.repository, tag or ref.tag or reference.DEFAULT_TAG, wanted, digest, bool(latest))
 
 
 # ------------------------------------------------------------------------------------------------ get
@@ -83,24 +95,15 @@ def actual(api, want):
         config = None
     state = {"Name": want.repository, "Tag": want.tag, "Ensure": "Absent", "Digest": None, "Id": None}
     if config is not None:
-        digests = repository_digests(config, want.repository)
+        digests = images.repository_digests(config, want.repository)
         state.update(Ensure="Present", Id=config["Id"],
                      Digest=want.digest if want.digest in digests else (digests[0] if digests else None))
     return state
 
 
-def repository_digests(config, repository):
-    """The digests an inspected image has for one repository (it may have several, or none if built here)."""
-    found = []
-    for repo_digest in config.get("RepoDigests") or []:
-        repo, _, digest = repo_digest.rpartition("@")
-        if repo.lower() == repository.lower() and digest not in found:
-            found.append(digest)
-    return found
-
-
 def reasons(want, state):
-    """[{Code, Phrase}] for each property of state that differs from want; [] in the desired state."""
+    """[{Code, Phrase}] for each property of state that differs from want; [] in the desired state.
+    For latest, state["Update"] is the update check's row of the local image."""
     shown = want.reference
     if want.ensure == "Absent":
         if state["Ensure"] == "Present":
@@ -114,7 +117,21 @@ def reasons(want, state):
         has = f"digest {state['Digest']}" if state["Digest"] else "no digest of that repository (built or loaded here)"
         return [_reason("Digest", f"The image {shown} on this engine ({images.short_id(state['Id'])}) has {has}, not the "
                                   f"pinned {want.digest}.")]
+    if want.latest and state.get("Update") and state["Update"]["Status"] != update.UP_TO_DATE:
+        return [_reason("Latest", _not_latest(shown, state["Id"], state["Update"]))]
     return []
+
+
+def _not_latest(shown, image_id, found):
+    local = f"The image {shown} on this engine ({images.short_id(image_id)})"
+    if found["Status"] == update.UPDATE_AVAILABLE:
+        newer = f", created {found['RemoteCreated']}" if found.get("RemoteCreated") else ""
+        patch = f", Windows {found['RemoteOsVersion']}" if found.get("RevisionsBehind") else ""
+        return (f"{local} is not the latest: {found.get('Registry') or 'its registry'} has a newer version "
+                f"({found['RemoteDigest']}{newer}{patch}).")
+    if found["Status"] == update.LOCAL_ONLY:
+        return f"{local} has no digest from its registry (built or loaded here), so it is not the registry's version."
+    return f"{local} may not be the latest: {found['Reason']}"
 
 
 def _reason(prop, phrase):
@@ -126,21 +143,30 @@ def differing(found):
     return [reason["Code"][len(CODE_PREFIX):] for reason in found]
 
 
-def get(api, want):
+def get(api, want, ctx=None):
+    """The state with its Reasons; with want.latest, ctx (for the registry check) is needed, and the state's
+    Latest says whether the local image is the registry's current one."""
     state = actual(api, want)
+    if want.latest and state["Ensure"] == "Present":
+        state["Update"] = update.check_one(ctx, want.repository, want.tag)
     found = reasons(want, state)
+    checked = state.pop("Update", None)
+    if want.latest:
+        state["Latest"] = checked is not None and checked["Status"] == update.UP_TO_DATE
     return dict(state, Reasons=found, InDesiredState=not found, Differing=differing(found))
 
 
-def get_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None):
+def get_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None,
+              latest: bool = False):
     """state.get: the actual state of name:tag, with the Reasons it differs from the desired state given."""
-    want = desired(name, tag, ensure, digest)
-    return get(ctx.engine.client(), want)
+    want = desired(name, tag, ensure, digest, latest)
+    return get(ctx.engine.client(), want, ctx)
 
 
-def test_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None):
+def test_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None,
+               latest: bool = False):
     """state.test: {InDesiredState, Differing (property names), State (as state.get gives it)}; built on get."""
-    state = get_state(ctx, name, tag, ensure, digest)
+    state = get_state(ctx, name, tag, ensure, digest, latest)
     return {"InDesiredState": state["InDesiredState"], "Differing": state["Differing"], "State": state}
 
 
@@ -149,16 +175,17 @@ test_state.__test__ = False  # not a pytest test, whatever its name says
 
 # ------------------------------------------------------------------------------------------------ set
 
-def set_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None):
+def set_state(ctx, name: str, tag: Optional[str] = None, ensure: str = "Present", digest: Optional[str] = None,
+              latest: bool = False):
     """state.set: the least change to reach the desired state. {Action: None|Install|Update|Remove,
     Changed (property names), Before, State (after), OldId, NewId}."""
-    want = desired(name, tag, ensure, digest)
+    want = desired(name, tag, ensure, digest, latest)
     return apply(ctx, want)
 
 
 def apply(ctx, want, before=None):
     api = ctx.engine.client()
-    before = before or get(api, want)
+    before = before or get(api, want, ctx)
     if before["InDesiredState"]:
         return _outcome("None", before, before)
     if want.ensure == "Absent":
@@ -167,7 +194,7 @@ def apply(ctx, want, before=None):
     else:
         action = "Install" if before["Ensure"] == "Absent" else "Update"
         _pull(ctx, api, want)
-    after = get(api, want)
+    after = get(api, want, ctx)
     if not after["InDesiredState"]:  # e.g. a registry that serves other content under the pinned digest
         raise Internal(f"{want.reference} is still not in its desired state after the {action.lower()}: "
                        f"{' '.join(r['Phrase'] for r in after['Reasons'])}", want.reference)

@@ -8,9 +8,12 @@ The image list is YAML; keys are matched case-insensitively, and anything else i
         Tag: '1809'                         # optional, default latest
         Digest: sha256:4f5c...              # optional: exactly this content
       - registry.example.com:5000/team/app:1.2   # a plain reference is fine too
+      - Name: mcr.microsoft.com/windows/servercore:ltsc2022
+        Latest: true                        # optional: also what the registry serves now (no Digest then)
 
 Each listed image is brought to its desired state by state.py (Install when missing, Update when its
-content is not the pinned digest; a tag without a pin is not checked against the registry, see state.py).
+content is not the pinned digest, or with Latest: true when the registry has a newer version; a tag without
+a pin or Latest is not checked against the registry, see state.py).
 With prune, every other image goes: an image with a listed tag loses only its other tags (Untag), an image
 with none is removed (Remove) unless a container depends on it (Keep, naming the containers).
 
@@ -28,7 +31,8 @@ import yaml
 from ..errors import BackendError, InvalidData, InvalidParams, NotFound, PermissionDenied, translate
 from . import images, remove, state
 
-ITEM_KEYS = ("Name", "Tag", "Digest")
+ITEM_KEYS = ("Name", "Tag", "Digest", "Latest")
+_BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,15 @@ def _item(path, node):
     name, name_node = fields["Name"]
     tag, tag_node = fields.get("Tag", (None, None))
     digest, digest_node = fields.get("Digest", (None, None))
+    latest, latest_node = fields.get("Latest", (None, None))
+    if latest is not None:
+        if latest.lower() not in _BOOLEANS:
+            raise _problem(path, latest_node.start_mark, f"Latest must be true or false, not '{latest}'.")
+        latest = _BOOLEANS[latest.lower()]
+        try:
+            state.desired(name, tag, "Present", digest, latest)
+        except BackendError as exc:
+            raise _problem(path, latest_node.start_mark, exc.message) from None
     try:
         if tag is not None:
             state.desired(name, tag)
@@ -119,12 +132,12 @@ def _item(path, node):
             state.desired(name, digest=digest)
     except BackendError as exc:
         raise _problem(path, digest_node.start_mark, exc.message) from None
-    return Item(_desired(path, name_node, name, tag, digest), line)
+    return Item(_desired(path, name_node, name, tag, digest, bool(latest)), line)
 
 
-def _desired(path, node, name, tag=None, digest=None):
+def _desired(path, node, name, tag=None, digest=None, latest=False):
     try:
-        return state.desired(name, tag, "Present", digest)
+        return state.desired(name, tag, "Present", digest, latest)
     except BackendError as exc:
         raise _problem(path, node.start_mark, exc.message) from None
 
@@ -146,12 +159,12 @@ def _problem(path, mark, what):
 
 # ------------------------------------------------------------------------------------------ the plan
 
-def plan_listed(api, items):
+def plan_listed(api, items, ctx=None):
     """(changes, current): an Install or Update change per listed image not in its desired state, and the
-    state of those that are."""
+    state of those that are. ctx: for the registry check of the items with Latest."""
     changes, current = [], []
     for item in items:
-        found = state.get(api, item.want)
+        found = state.get(api, item.want, ctx)
         if found["InDesiredState"]:
             current.append({"Name": found["Name"], "Tag": found["Tag"], "Digest": found["Digest"],
                             "Id": images.short_id(found["Id"]), "Line": item.line})
@@ -229,7 +242,7 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
     that failed (the others go on)."""
     items = read_image_list(path)
     api = ctx.engine.client()
-    listed, current = plan_listed(api, items)
+    listed, current = plan_listed(api, items, ctx)
     if dry_run:
         moving = {}
         for change in listed:

@@ -52,6 +52,8 @@ function Register-ContainerImageCompleter {
         'Add-ContainerImageTag'     = , 'Name'
         'Publish-ContainerImage'    = , 'Name'
         'Save-ContainerImage'       = , 'Name'
+        'Get-ContainerImageUpdate'  = , 'Name'
+        'Update-ContainerImage'     = , 'Name'
     }
     foreach ($command in $imageParameters.Keys) {
         foreach ($parameter in $imageParameters[$command]) {

@@ -18,11 +18,17 @@ function Sync-ContainerImage {
             Tag: '1809'                       # optional, default latest
             Digest: sha256:4f5c...            # optional: exactly this content
           - registry.example.com:5000/team/app:1.2   # a plain reference is an item too
+          - Name: mcr.microsoft.com/windows/servercore:ltsc2022
+            Latest: true                      # optional: also the registry's current version (no Digest then)
 
     Keys are case-insensitive; any other key is an error (so that a mistyped "Digets" does not silently
     leave an image unpinned). A tag without a digest is not checked against the registry: it is in its
     desired state while it is on the engine (a check would make every run depend on the registry, and
     pull what may be a moving tag; pin a digest to hold exact content, or Install-ContainerImage -Force).
+    With `Latest: true` it is: the registry's manifest is compared (as Get-ContainerImageUpdate does, no layer
+    is downloaded), and when the registry has a newer version under the tag the image is updated (Update,
+    the Reason saying what the registry has); an image whose registry cannot be asked is updated too, so
+    that the pull reports the registry's error.
 
     The whole file is checked before anything changes: a bad file (not YAML, no Name, a malformed name or
     digest, an unknown key, an image listed twice) is one non-terminating InvalidData error naming the
