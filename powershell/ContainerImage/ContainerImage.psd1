@@ -27,6 +27,7 @@
         'Set-ContainerImageSetting'
         'Sync-ContainerImage'
         'Test-ContainerImage'
+        'Get-ContainerImageDiskUsage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()
