@@ -476,7 +476,8 @@ def _prune_plan(api, unused, labels, older_than=None, keep_latest=None):
         elif not unused and not tags and not children.get(image_id):
             reasons[image_id] = "dangling"
     policies = {}
-    if older_than is not None or keep_latest is not None:
+    policy = older_than is not None or keep_latest is not None
+    if policy:
         policies = _policy(api, summaries, children, reasons, older_than, keep_latest)
         reasons = {image_id: reason for image_id, reason in reasons.items() if image_id in policies}
     # Parents with no name left and no other child go with their last child, as the engine prunes them.
@@ -488,7 +489,22 @@ def _prune_plan(api, unused, labels, older_than=None, keep_latest=None):
             reasons[parent] = "parent"
             pending.append(parent)
     order = sorted(reasons, key=lambda i: (-_depth(parents, i), -summaries[i].get("Created", 0), i))
-    return [dict(_plan_item(summaries[i], reasons[i]), Policy=policies.get(i)) for i in order]
+    plan = [_plan_item(summaries[i], reasons[i]) for i in order]
+    for item in plan if policy else ():
+        item["Policy"] = policies.get(item["FullId"])  # why the policy lets it go (None: a parent that follows)
+    return plan
+
+
+def policy_selection(api, candidates, older_than=None, keep_latest=None):
+    """{image id: why} of the candidate images (full ids, none a container uses) that a retention policy
+    lets go (retention.py): what Remove-ContainerImage -Unused -OlderThan -KeepLatest and a Sync image
+    list's Prune: section both use."""
+    summaries = {s["Id"]: s for s in api.images(all=True)}
+    children = {}
+    for image_id, summary in summaries.items():
+        if summary.get("ParentId"):
+            children.setdefault(summary["ParentId"], set()).add(image_id)
+    return _policy(api, summaries, children, [i for i in candidates if i in summaries], older_than, keep_latest)
 
 
 def _policy(api, summaries, children, candidates, older_than, keep_latest):

@@ -26,6 +26,27 @@ def check(older_than=None, keep_latest=None):
                                 "images, leave the policy out.", "KeepLatest")
 
 
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_span(text):
+    """Seconds of a span written as a number with a unit (30d, 12h, 90m, 45s, 2w), as -OlderThan takes it;
+    ValueError saying what is wrong (no unit, not a number, not positive)."""
+    value = str(text).strip()
+    unit = value[-1:].lower()
+    if unit not in UNITS:
+        raise ValueError(f"'{value}' is not a span of time: give a number with a unit, such as 30d, 12h, 90m, 45s "
+                         "or 2w")
+    try:
+        seconds = float(value[:-1]) * UNITS[unit]
+    except ValueError:
+        raise ValueError(f"'{value}' is not a span of time: give a number with a unit, such as 30d, 12h, 90m, "
+                         "45s or 2w") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"'{value}' is not a positive span of time: every image is older than that")
+    return int(-(-seconds // 1))
+
+
 def select(candidates, everything, now, older_than=None, keep_latest=None, built_on=None):
     """{image id: why it goes} of the candidates the policy lets go.
 
