@@ -59,7 +59,7 @@ def select(candidates, everything, now, older_than=None, keep_latest=None, built
         age = now - everything[image_id]["Created"]
         if older_than is not None and age <= older_than:
             continue
-        reasons[image_id] = [f"created {_days(age)} ago" if older_than is not None else "unused"]
+        reasons[image_id] = [f"created {_days(age)} ago"] if older_than is not None else []
     if keep_latest is not None:
         newest = _newest(everything, keep_latest)
         for image_id in list(reasons):
@@ -77,7 +77,7 @@ def select(candidates, everything, now, older_than=None, keep_latest=None, built
                 break
             for image_id in bases:
                 del reasons[image_id]
-    return {image_id: "; ".join(why) for image_id, why in reasons.items()}
+    return {image_id: "; ".join(why) or "unused" for image_id, why in reasons.items()}
 
 
 def _newest(everything, count):

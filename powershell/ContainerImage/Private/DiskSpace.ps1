@@ -5,10 +5,20 @@ function ConvertTo-RetentionSpan {
     # -OlderThan as a positive TimeSpan: a [timespan], TimeSpan text ('30.00:00:00', '12:00:00'), or a number
     # with a unit ('30d', '12h', '90m', '45s', '2w'). An ErrorRecord (InvalidParams) for anything else, and
     # for a span of zero or less: "older than -5 days" would take every image, which is never what is meant.
+    #
+    # Typed bare on a command line, 30d and 45s reach here as numbers: PowerShell reads them as a [decimal]
+    # (the d suffix) and an [int16] (the s suffix), so those two types are taken as days and seconds.
     param($Value)
     $span = $null
+    $shown = $Value
     if ($Value -is [timespan]) {
         $span = $Value
+    } elseif ($Value -is [decimal]) {
+        $span = [timespan]::FromDays([double]$Value)
+        $shown = "${Value}d"
+    } elseif ($Value -is [int16]) {
+        $span = [timespan]::FromSeconds([double]$Value)
+        $shown = "${Value}s"
     } elseif ($Value -is [string] -or $Value -is [char]) {
         $text = ([string]$Value).Trim()
         $match = [regex]::Match($text, '^(?<number>[+-]?\d+(\.\d+)?)\s*(?<unit>[smhdw])$', 'IgnoreCase')
@@ -35,7 +45,7 @@ function ConvertTo-RetentionSpan {
     }
     if ($span -le [timespan]::Zero) {
         return New-ContainerImageError -Kind InvalidParams -Target 'OlderThan' `
-            -Message "-OlderThan '$Value' is not a positive span of time ($span): every image is older than that, so it would select them all. Nothing was removed." `
+            -Message "-OlderThan '$shown' is not a positive span of time ($span): every image is older than that, so it would select them all. Nothing was removed." `
             -RecommendedAction "Give a positive span such as 30d, or leave -OlderThan out to remove every unused image."
     }
     $span
@@ -69,6 +79,6 @@ function Format-SpaceFreed {
     # "; this batch deletes 3 images and frees 5.23MB (5234567 bytes)", the end of a confirmation target.
     param($Bytes, [int] $Count)
     if ($null -eq $Bytes) { return '' }
-    $images = if ($Count -eq 1) { '1 image' } else { "$Count images" }
+    $images = if ($Count -eq 0) { 'no image' } elseif ($Count -eq 1) { '1 image' } else { "$Count images" }
     "; this batch deletes $images and frees $(ConvertTo-HumanSize $Bytes) ($Bytes bytes)"
 }
