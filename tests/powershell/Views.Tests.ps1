@@ -136,6 +136,9 @@ BeforeAll {
         @{ Name = 'mcr.microsoft.com/windows/servercore:ltsc2019'; Compatible = $false; ImageOs = 'windows'; ImageOsVersion = '10.0.17763.5458'
             Architecture = 'amd64'; HostOs = 'windows'; HostOsVersion = '10.0.20348.2227'; Isolation = 'process'
             Reason = 'The image (Windows build 17763) is older than the host (build 20348): it runs only with Hyper-V isolation.' })
+    # The engine's real totals, and a big host's (20,000 images, terabytes): the widest cells the view gets.
+    $samples['ContainerImage.DiskUsage'] = @(Get-ContainerImageDiskUsage) + @(New-TypedObject 'ContainerImage.DiskUsage' @(
+        @{ Type = 'Images'; TotalCount = 20000; Active = 12345; Size = 5368709120000; Reclaimable = 5268709120000; ReclaimablePercent = 98 }))
 }
 
 AfterAll {

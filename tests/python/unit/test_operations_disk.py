@@ -294,3 +294,23 @@ def test_sync_with_a_prune_section_removes_what_the_policy_lets_go_and_nothing_l
     # app:1 is listed; app:3 is test/app's newest; web too new, base under it; used has a container.
     assert [(c["Action"], c["Name"], c["Tag"]) for c in plan] == [("Remove", "test/app", "2")]
     assert "Prune policy" in plan[0]["Reason"]
+
+
+# ------------------------------------------------------------------------------- containerimage df [-v]
+
+def test_the_df_command_prints_docker_system_df_and_with_v_each_images_shared_and_unique_size(monkeypatch, capsys):
+    from containerimage import cli
+    api = FakeDockerAPI(summaries=[summary(APP1, ["test/app:1"], size=1_500_000)])
+    api.df = lambda: {"LayersSize": 2_000_000, "Images": [
+        {"Id": APP1, "Containers": 1, "Size": 1_500_000, "VirtualSize": 1_500_000, "SharedSize": 1_000_000}]}
+    api.configs = {APP1: {"Id": APP1, "Os": "linux", "Architecture": "amd64"}}
+    monkeypatch.setattr(cli, "Engine", lambda: FakeEngine(api))
+    assert cli.main(["df"]) == cli.ExitStatus.SUCCESS
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
+    assert lines[1].split() == ["Images", "1", "1", "2MB", "1.5MB", "(75%)"]
+    assert cli.main(["df", "-v"]) == cli.ExitStatus.SUCCESS
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[3].split()[:3] == ["REPOSITORY", "TAG", "IMAGE"]
+    row = lines[4].split()
+    assert row[:3] == ["test/app", "1", "a" * 12] and row[-4:] == ["1.5MB", "1MB", "500kB", "0"]
