@@ -22,6 +22,9 @@ medians):
             Invoke-RestMethod -UnixSocket on /images/json, at 100, 5,000 and 20,000 images, per transport.
   Memory    the backend's peak resident memory (VmHWM) while it lists 5,000, 10,000 and 20,000 images
             (a backend process started for each count), and whether it grows linearly.
+  Disk      Get-ContainerImage -DiskUsage against `docker system df -v` at 5,000 images (target: at most
+            1.5x), with the default Get-ContainerImage and `docker images | ConvertFrom-Json` in the same
+            rounds (the default listing must not pay for -DiskUsage), per transport.
 
 The engine's images only grow during a run: Remove and PullPush run on an empty engine, then the bench
 images are added count by count. Writes bench/results/benchmark.json and benchmark.md and prints the table.
@@ -51,8 +54,8 @@ pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -Quick -Case Ping, Warm
 [CmdletBinding()]
 param(
     [switch] $Quick,
-    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory')]
-    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory'),
+    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Disk')]
+    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Disk'),
     [ValidateSet('Stdio', 'InProcess', 'Auto')]
     [string[]] $Transport = @('Stdio', 'InProcess'),
     [string] $OutputFolder
@@ -75,12 +78,12 @@ $plan = if ($Quick) {
     @{ Warm = @(100, 1000, 2000); Memory = @(500, 1000, 2000); Cold = 100; RemoveCount = 100
        Layers = 5; LayerMegabytes = 5
        WarmRounds = @{ 100 = 7; 1000 = 5; 2000 = 3 }; ColdRounds = 3; ColdPhaseRounds = 1; RemoveRounds = 1; PullPushRounds = 1
-       PingCalls = 100; PingRounds = 3 }
+       PingCalls = 100; PingRounds = 3; Disk = 2000; DiskRounds = 3 }
 } else {
     @{ Warm = @(100, 5000, 20000); Memory = @(5000, 10000, 20000); Cold = 100; RemoveCount = 1000
        Layers = 5; LayerMegabytes = 40
        WarmRounds = @{ 100 = 21; 5000 = 9; 20000 = 5 }; ColdRounds = 9; ColdPhaseRounds = 5; RemoveRounds = 3; PullPushRounds = 3
-       PingCalls = 300; PingRounds = 7 }
+       PingCalls = 300; PingRounds = 7; Disk = 5000; DiskRounds = 7 }
 }
 
 $results = [ordered]@{
@@ -200,7 +203,7 @@ try {
 
     # --- from here on the engine holds only bench images, their number growing
     $counts = @(@($(if ('Warm' -in $Case) { $plan.Warm }) + $(if ('Memory' -in $Case) { $plan.Memory }) +
-        $(if ('Cold' -in $Case) { $plan.Cold })) | Where-Object { $_ } | Sort-Object -Unique)
+        $(if ('Cold' -in $Case) { $plan.Cold }) + $(if ('Disk' -in $Case) { $plan.Disk })) | Where-Object { $_ } | Sort-Object -Unique)
     $ProgressPreference = 'SilentlyContinue'
     foreach ($count in $counts) {
         Add-BenchImages -Sandbox $sandbox -Total $count
@@ -223,6 +226,28 @@ try {
                 $results.Comparisons.Add((New-Comparison -Case 'warm list vs Invoke-RestMethod' -Images $count -Transport $label `
                     -Ours $medians[0] -OursName 'Get-ContainerImage' -Baseline $medians[2] -BaselineName 'Invoke-RestMethod /images/json' `
                     -Limit $(if ($count -gt 100) { 1.5 } else { $null })))
+            }
+        }
+
+        if ('Disk' -in $Case -and $count -eq $plan.Disk) {
+            foreach ($label in $transports.Keys) {
+                $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+                $weighed = @(Get-ContainerImage -DiskUsage | Where-Object { $null -ne $_.SharedSize })
+                if ($weighed.Count -ne $count) { throw "Get-ContainerImage -DiskUsage weighed $($weighed.Count) images, not $count" }
+                $cases = [ordered]@{
+                    'Get-ContainerImage -DiskUsage' = { Get-ContainerImage -DiskUsage }
+                    'docker system df -v' = { docker system df -v | Out-Null; if ($LASTEXITCODE) { throw 'docker system df -v failed' } }
+                    'Get-ContainerImage' = { Get-ContainerImage }
+                    'docker images | ConvertFrom-Json' = { docker images --format '{{json .}}' | ConvertFrom-Json }
+                }
+                Write-Host "disk usage, $count images ($label)"
+                $medians = Measure-Rounds -Cases $cases -Rounds $plan.DiskRounds -WarmUp
+                $results.Comparisons.Add((New-Comparison -Case 'disk usage per image vs docker system df -v' -Images $count -Transport $label `
+                    -Ours $medians[0] -OursName 'Get-ContainerImage -DiskUsage' -Baseline $medians[1] -BaselineName 'docker system df -v' -Limit 1.5))
+                $results.Comparisons.Add((New-Comparison -Case 'disk usage per image vs the default listing' -Images $count -Transport $label `
+                    -Ours $medians[0] -OursName 'Get-ContainerImage -DiskUsage' -Baseline $medians[2] -BaselineName 'Get-ContainerImage'))
+                $results.Comparisons.Add((New-Comparison -Case 'default listing vs docker idiom (in the disk rounds)' -Images $count -Transport $label `
+                    -Ours $medians[2] -OursName 'Get-ContainerImage' -Baseline $medians[3] -BaselineName 'docker images | ConvertFrom-Json'))
             }
         }
 
