@@ -38,12 +38,18 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
     if label:
         filters["label"] = label
     # The two listings at once: the engine answers the second while this thread waits on the first.
+    usage = None
     with ThreadPoolExecutor(max_workers=2 if disk_usage else 1) as pool:
         containers = pool.submit(api.containers, all=True, trunc=False)
-        usage = pool.submit(lambda: engine_df(api)[0]) if disk_usage else None
-        summaries = api.images(all=all, filters=filters)
+        if disk_usage and not all and not filters:
+            # /system/df lists the same images as /images/json (top-level, unfiltered): one engine call for both.
+            usage, answer = engine_df(api)
+            summaries = answer.get("Images") or []
+        else:
+            weighed = pool.submit(lambda: engine_df(api)[0]) if disk_usage else None
+            summaries = api.images(all=all, filters=filters)
+            usage = weighed.result() if weighed is not None else None
         users = containers_by_image(containers.result())
-        usage = usage.result() if usage is not None else None
     rows = [row for summary in summaries for row in _rows(summary, users)]
     if usage is not None:
         for row in rows:

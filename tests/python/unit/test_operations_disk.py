@@ -301,8 +301,8 @@ def test_sync_with_a_prune_section_removes_what_the_policy_lets_go_and_nothing_l
 def test_the_df_command_prints_docker_system_df_and_with_v_each_images_shared_and_unique_size(monkeypatch, capsys):
     from containerimage import cli
     api = FakeDockerAPI(summaries=[summary(APP1, ["test/app:1"], size=1_500_000)])
-    api.df = lambda: {"LayersSize": 2_000_000, "Images": [
-        {"Id": APP1, "Containers": 1, "Size": 1_500_000, "VirtualSize": 1_500_000, "SharedSize": 1_000_000}]}
+    api.df = lambda: {"LayersSize": 2_000_000, "Images": [  # the image summaries of /images/json, with sizes
+        dict(summary(APP1, ["test/app:1"], size=1_500_000), Containers=1, VirtualSize=1_500_000, SharedSize=1_000_000)]}
     api.configs = {APP1: {"Id": APP1, "Os": "linux", "Architecture": "amd64"}}
     monkeypatch.setattr(cli, "Engine", lambda: FakeEngine(api))
     assert cli.main(["df"]) == cli.ExitStatus.SUCCESS
@@ -314,3 +314,15 @@ def test_the_df_command_prints_docker_system_df_and_with_v_each_images_shared_an
     assert lines[3].split()[:3] == ["REPOSITORY", "TAG", "IMAGE"]
     row = lines[4].split()
     assert row[:3] == ["test/app", "1", "a" * 12] and row[-4:] == ["1.5MB", "1MB", "500kB", "0"]
+    assert api.calls_to("images") == []  # /system/df lists the images itself: the listing is not asked
+
+
+def test_disk_usage_with_a_filter_asks_both_and_weighs_what_the_filter_keeps():
+    api = FakeDockerAPI(summaries=[summary(APP1, ["test/app:1"], size=1_500_000)])
+    api.df = lambda: {"LayersSize": 2_000_000, "Images": [
+        dict(summary(APP1, ["test/app:1"], size=1_500_000), Containers=0, SharedSize=1_000_000),
+        dict(summary(APP2, ["test/app:2"], size=700), Containers=0, SharedSize=0)]}
+    api.configs = {APP1: {"Id": APP1, "Os": "linux", "Architecture": "amd64"}}
+    rows = images.list_images(Context(api), label=["x=y"], disk_usage=True)["images"]
+    assert [(r["FullId"], r["SharedSize"], r["UniqueSize"]) for r in rows] == [(APP1, 1_000_000, 500_000)]
+    assert api.calls_to("images")[0]["filters"] == {"label": ["x=y"]}
