@@ -220,6 +220,7 @@ function Remove-ContainerImage {
             $shown = $WhatIfPreference -or $ConfirmPreference -ne 'None' -or $VerbosePreference -ne 'SilentlyContinue'
             $space = if ($shown) { Get-BatchSpaceFreed $PSCmdlet $planned $false }
             $batch = $planned.Count
+            if ($shown) { Write-Verbose "The batch deletes $batch images and frees $space bytes" }
             $chosen = [System.Collections.Generic.List[string]]::new()
             for ($index = 0; $index -lt $planned.Count; $index++) {
                 $image = $plan.images[$index]
