@@ -30,6 +30,9 @@ medians):
             against `skopeo copy` and against the engine route (Install-ContainerImage +
             Add-ContainerImageTag + Publish-ContainerImage); and the backend's peak memory during such a
             copy (bench/CopyBenchmark.ps1).
+  Disk      Get-ContainerImage -DiskUsage against `docker system df -v` at 5,000 images (target: at most
+            1.5x), with the default Get-ContainerImage and `docker images | ConvertFrom-Json` in the same
+            rounds (the default listing must not pay for -DiskUsage), per transport.
 
 The engine's images only grow during a run: Remove and PullPush run on an empty engine, then the bench
 images are added count by count. Writes bench/results/benchmark.json and benchmark.md and prints the table.
@@ -59,8 +62,8 @@ pwsh -NoProfile -File bench/Invoke-Benchmark.ps1 -Quick -Case Ping, Warm
 [CmdletBinding()]
 param(
     [switch] $Quick,
-    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy', 'Update')]
-    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy', 'Update'),
+    [ValidateSet('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy', 'Update', 'Disk')]
+    [string[]] $Case = @('Ping', 'Remove', 'PullPush', 'Cold', 'Warm', 'Memory', 'Copy', 'Update', 'Disk'),
     [ValidateSet('Stdio', 'InProcess', 'Auto')]
     [string[]] $Transport = @('Stdio', 'InProcess'),
     [string] $OutputFolder
@@ -84,12 +87,12 @@ $plan = if ($Quick) {
     @{ Warm = @(100, 1000, 2000); Memory = @(500, 1000, 2000); Cold = 100; RemoveCount = 100
        Layers = 5; LayerMegabytes = 5
        WarmRounds = @{ 100 = 7; 1000 = 5; 2000 = 3 }; ColdRounds = 3; ColdPhaseRounds = 1; RemoveRounds = 1; PullPushRounds = 1
-       PingCalls = 100; PingRounds = 3; CopyRounds = 1; UpdateCount = 200; UpdateKilobytes = 64; UpdateRounds = 3 }
+       PingCalls = 100; PingRounds = 3; CopyRounds = 1; UpdateCount = 200; UpdateKilobytes = 64; UpdateRounds = 3; Disk = 2000; DiskRounds = 3 }
 } else {
     @{ Warm = @(100, 5000, 20000); Memory = @(5000, 10000, 20000); Cold = 100; RemoveCount = 1000
        Layers = 5; LayerMegabytes = 40
        WarmRounds = @{ 100 = 21; 5000 = 9; 20000 = 5 }; ColdRounds = 9; ColdPhaseRounds = 5; RemoveRounds = 3; PullPushRounds = 3
-       PingCalls = 300; PingRounds = 7; CopyRounds = 3; UpdateCount = 200; UpdateKilobytes = 1024; UpdateRounds = 7 }
+       PingCalls = 300; PingRounds = 7; CopyRounds = 3; UpdateCount = 200; UpdateKilobytes = 1024; UpdateRounds = 7; Disk = 5000; DiskRounds = 7 }
 }
 
 $results = [ordered]@{
@@ -258,7 +261,7 @@ try {
     }
 
     $counts = @(@($(if ('Warm' -in $Case) { $plan.Warm }) + $(if ('Memory' -in $Case) { $plan.Memory }) +
-        $(if ('Cold' -in $Case) { $plan.Cold })) | Where-Object { $_ } | Sort-Object -Unique)
+        $(if ('Cold' -in $Case) { $plan.Cold }) + $(if ('Disk' -in $Case) { $plan.Disk })) | Where-Object { $_ } | Sort-Object -Unique)
     $ProgressPreference = 'SilentlyContinue'
     foreach ($count in $counts) {
         Add-BenchImages -Sandbox $sandbox -Total $count
@@ -281,6 +284,28 @@ try {
                 $results.Comparisons.Add((New-Comparison -Case 'warm list vs Invoke-RestMethod' -Images $count -Transport $label `
                     -Ours $medians[0] -OursName 'Get-ContainerImage' -Baseline $medians[2] -BaselineName 'Invoke-RestMethod /images/json' `
                     -Limit $(if ($count -gt 100) { 1.5 } else { $null })))
+            }
+        }
+
+        if ('Disk' -in $Case -and $count -eq $plan.Disk) {
+            foreach ($label in $transports.Keys) {
+                $null = Import-BenchModule -Path $modulePath -Transport $transports[$label]
+                $weighed = @(Get-ContainerImage -DiskUsage | Where-Object { $null -ne $_.SharedSize })
+                if ($weighed.Count -ne $count) { throw "Get-ContainerImage -DiskUsage weighed $($weighed.Count) images, not $count" }
+                $cases = [ordered]@{
+                    'Get-ContainerImage -DiskUsage' = { Get-ContainerImage -DiskUsage }
+                    'docker system df -v' = { docker system df -v | Out-Null; if ($LASTEXITCODE) { throw 'docker system df -v failed' } }
+                    'Get-ContainerImage' = { Get-ContainerImage }
+                    'docker images | ConvertFrom-Json' = { docker images --format '{{json .}}' | ConvertFrom-Json }
+                }
+                Write-Host "disk usage, $count images ($label)"
+                $medians = Measure-Rounds -Cases $cases -Rounds $plan.DiskRounds -WarmUp
+                $results.Comparisons.Add((New-Comparison -Case 'disk usage per image vs docker system df -v' -Images $count -Transport $label `
+                    -Ours $medians[0] -OursName 'Get-ContainerImage -DiskUsage' -Baseline $medians[1] -BaselineName 'docker system df -v' -Limit 1.5))
+                $results.Comparisons.Add((New-Comparison -Case 'disk usage per image vs the default listing' -Images $count -Transport $label `
+                    -Ours $medians[0] -OursName 'Get-ContainerImage -DiskUsage' -Baseline $medians[2] -BaselineName 'Get-ContainerImage'))
+                $results.Comparisons.Add((New-Comparison -Case 'default listing vs docker idiom (in the disk rounds)' -Images $count -Transport $label `
+                    -Ours $medians[2] -OursName 'Get-ContainerImage' -Baseline $medians[3] -BaselineName 'docker images | ConvertFrom-Json'))
             }
         }
 

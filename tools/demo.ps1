@@ -40,10 +40,14 @@ docker run --network none --name $container windowsservercoreiis cat /iis.txt
 Remove-ContainerImage -Name windowsservercoreiis -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable refused
 Write-Host ("{0}: {1}" -f $refused[0].CategoryInfo.Category, $refused[0].Exception.Message) -ForegroundColor Yellow
 docker rm $container | Out-Null
+
+Step 'What removing it frees (-WhatIf says it for the whole batch), then what it freed'
+Remove-ContainerImage -Name windowsservercoreiis -WhatIf
 Remove-ContainerImage -Name windowsservercoreiis -Confirm:$false -PassThru | Format-Table
 
-Step 'What a prune of unused images would remove (-WhatIf)'
+Step 'What a prune of unused images would remove (-WhatIf), and the disk in use (docker system df)'
 Remove-ContainerImage -Unused -WhatIf
+Get-ContainerImageDiskUsage | Format-Table
 
 Step 'Installing again downloads nothing (-Force asks the registry for a newer image)'
 Install-ContainerImage -Name microsoft/nanoserver -Verbose | Format-Table

@@ -46,6 +46,7 @@ from .credentials import config_path
 from .operations import push, registry
 from .operations import remove
 from .operations import compatibility
+from .operations import disk
 from . import dsc
 from .operations import engines as engine_operations
 from .operations import copy
@@ -159,6 +160,24 @@ def cmd_images(args, term):
     for problem in result["errors"]:
         term.error(f"Error: {problem['message']}")
     return ExitStatus.NOT_FOUND if result["errors"] else ExitStatus.SUCCESS
+
+
+def cmd_df(args, term):
+    """docker system df for images: the totals; with -v each image's size, shared size and unique size."""
+    context = Context(Engine())
+    totals = disk.disk_usage(context)
+    print_table(term, ("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"),
+                [(totals["Type"], str(totals["TotalCount"]), str(totals["Active"]), human_size(totals["Size"]),
+                  f"{human_size(totals['Reclaimable'])} ({totals['ReclaimablePercent']}%)")], lambda value: None)
+    if not args.verbose:
+        return ExitStatus.SUCCESS
+    rows = [r for r in images.list_images(context, disk_usage=True)["images"] if r["SharedSize"] is not None]
+    term.stdout.write("\n")
+    print_table(term, ("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE", "SHARED SIZE", "UNIQUE SIZE", "CONTAINERS"),
+                [(r["Repository"] or "<none>", r["Tag"] or "<none>", r["Id"], human_age(_created_epoch(r["Created"])),
+                  human_size(r["Size"]), human_size(r["SharedSize"]), human_size(r["UniqueSize"]), str(r["Containers"]))
+                 for r in rows])
+    return ExitStatus.SUCCESS
 
 
 def layer_lines(term):
@@ -592,6 +611,10 @@ def parser():
     prune_p.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
     prune_p.add_argument("-f", "--force", action="store_true", help="do not ask for confirmation")
     prune_p.set_defaults(run=cmd_prune)
+    df_p = sub.add_parser("df", help="disk used by images, as docker system df (-v: each image's shared and "
+                                     "unique size)")
+    df_p.add_argument("-v", "--verbose", action="store_true", help="also each image's size, shared and unique size")
+    df_p.set_defaults(run=cmd_df)
     dsc_p = sub.add_parser("dsc", help="the DSC v3 resource ContainerImage/Image (ContainerImage.dsc.resource.json)")
     dsc_p.add_argument("operation", choices=dsc.OPERATIONS, help="get, test or set the instance given as JSON on stdin")
     dsc_p.set_defaults(run=cmd_dsc)

@@ -34,6 +34,7 @@
         'Copy-ContainerImage'
         'Get-ContainerImageUpdate'
         'Update-ContainerImage'
+        'Get-ContainerImageDiskUsage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

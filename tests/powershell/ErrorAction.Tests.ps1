@@ -74,7 +74,9 @@ BeforeDiscovery {
                        @{ Command = 'Remove-ContainerImage -Unused -Confirm:$false' }
             Registry = 'removes from the engine only'
             BadName  = @{ Command = "Remove-ContainerImage -Name $missing -Confirm:`$false"; Kind = 'NotFound'; Target = $missing },
-                       @{ Command = "Remove-ContainerImage -Name 'Not A Name' -Confirm:`$false"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+                       @{ Command = "Remove-ContainerImage -Name 'Not A Name' -Confirm:`$false"; Kind = 'InvalidReference'; Target = 'Not A Name' },
+                       @{ Command = 'Remove-ContainerImage -Unused -OlderThan -5d -Confirm:$false'; Kind = 'InvalidParams'; Target = 'OlderThan' },
+                       @{ Command = 'Remove-ContainerImage -Unused -KeepLatest 0 -Confirm:$false'; Kind = 'InvalidParams'; Target = 'KeepLatest' }
         }
         'Save-ContainerImage'          = @{
             Engine   = @{ Command = "Save-ContainerImage -Name microsoft/nanoserver -Path (Join-Path `$env:ERRORACTION_WORK saved.tar) -Confirm:`$false" }
@@ -132,6 +134,11 @@ BeforeDiscovery {
             Registry = 'needs an image pulled from the registry before it went down: Update-ContainerImage.Tests.ps1'
             BadName  = @{ Command = "Update-ContainerImage -Name $missing -Confirm:`$false"; Kind = 'NotFound'; Target = $missing },
                        @{ Command = "Update-ContainerImage -Name 'Not A Name' -Confirm:`$false"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
+        'Get-ContainerImageDiskUsage'  = @{
+            Engine   = @{ Command = 'Get-ContainerImageDiskUsage' }
+            Registry = 'reads the engine only'
+            BadName  = 'takes no name'
         }
     }
 

@@ -46,6 +46,15 @@ BeforeAll {
         [long](Invoke-Docker image inspect --format '{{.Size}}' $Name)
     }
 
+    function ConvertTo-TestHumanSize {
+        # docker's HumanSizeWithPrecision(size, 3), written again here (not the module's) as the oracle.
+        param([double] $Size)
+        $units = 'B', 'kB', 'MB', 'GB', 'TB'
+        $unit = 0
+        while ($Size -ge 1000 -and $unit -lt $units.Count - 1) { $Size /= 1000; $unit++ }
+        $Size.ToString('G3', [System.Globalization.CultureInfo]::InvariantCulture) + $units[$unit]
+    }
+
     function Get-WhatIfLine {
         # What -WhatIf prints goes to the host, not to a stream: run the command in a child pwsh and read it.
         param([string] $Command)
@@ -174,12 +183,14 @@ Describe 'Remove-ContainerImage' {
         $id = New-TestImage test/remove-ps:whatif
         Invoke-Docker tag $id test/remove-ps:whatif-too | Out-Null
         $lines = Get-WhatIfLine 'Remove-ContainerImage test/remove-ps:whatif-too, test/remove-ps:nosuch -WhatIf -ErrorAction SilentlyContinue'
-        $lines | Should -Be @("What if: Performing the operation `"Untag container image`" on target `"test/remove-ps:whatif-too ($($id.Substring(7, 12)))`".")
+        $lines | Should -Be @("What if: Performing the operation `"Untag container image`" on target `"test/remove-ps:whatif-too ($($id.Substring(7, 12))); this batch deletes no image and frees 0B (0 bytes)`".")
         Remove-ContainerImage test/remove-ps:whatif-too -WhatIf | Should -BeNullOrEmpty
         Test-Image test/remove-ps:whatif-too | Should -BeTrue
         Invoke-Docker rmi test/remove-ps:whatif-too | Out-Null
         $lines = Get-WhatIfLine 'Remove-ContainerImage test/remove-ps:whatif -WhatIf'
-        $lines | Should -Be @("What if: Performing the operation `"Remove container image`" on target `"test/remove-ps:whatif ($($id.Substring(7, 12)))`".")
+        # It frees its own layer, the one its commit added on nanoserver, as the engine weighs them.
+        $own = (Get-ImageSize $id) - (Get-ImageSize microsoft/nanoserver)
+        $lines | Should -Be @("What if: Performing the operation `"Remove container image`" on target `"test/remove-ps:whatif ($($id.Substring(7, 12))); this batch deletes 1 image and frees $(ConvertTo-TestHumanSize $own) ($own bytes)`".")
         Test-Image test/remove-ps:whatif | Should -BeTrue
     }
 
@@ -240,11 +251,18 @@ Describe 'Remove-ContainerImage' {
             Invoke-Docker create --network none $used /bin/true | Out-Null
             $tagged = New-TestImage test/remove-ps-prune:1 -Label $pruneLabel
 
+            # Each line ends with what the whole plan frees, the same on every line (checked to the byte in
+            # Get-ContainerImageDiskUsage.Tests.ps1): compared here without it.
+            $batchPattern = '; this batch deletes (\d+) images? and frees \S+ \((\d+) bytes\)(?=".$)'
             $dangling = Get-WhatIfLine "Remove-ContainerImage -Dangling -Label '$pruneLabel' -WhatIf"
+            @($dangling | ForEach-Object { [regex]::Match($_, $batchPattern).Groups[1].Value } | Sort-Object -Unique) | Should -Be @('2')
+            $dangling = $dangling -replace $batchPattern
             $expected = foreach ($id in $loose) { "What if: Performing the operation `"Remove dangling container image`" on target `"<none> ($($id.Substring(7, 12)))`"." }
             ($dangling | Sort-Object) | Should -Be ($expected | Sort-Object)
 
             $unused = Get-WhatIfLine "Remove-ContainerImage -Unused -Label '$pruneLabel' -WhatIf"
+            @($unused | ForEach-Object { [regex]::Match($_, $batchPattern).Groups[1].Value } | Sort-Object -Unique) | Should -Be @('3')
+            $unused = $unused -replace $batchPattern
             $expected = @(foreach ($id in $loose) { "What if: Performing the operation `"Remove unused container image`" on target `"<none> ($($id.Substring(7, 12)))`"." }) +
                 "What if: Performing the operation `"Remove unused container image`" on target `"test/remove-ps-prune:1 ($($tagged.Substring(7, 12)))`"."
             ($unused | Sort-Object) | Should -Be ($expected | Sort-Object)

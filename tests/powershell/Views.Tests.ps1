@@ -162,6 +162,9 @@ BeforeAll {
             Digest = "sha256:$('ba9876543210' * 5)dcba"; MediaType = 'application/vnd.oci.image.index.v1+json'
             Platforms = @('linux/amd64', 'linux/arm64', 'windows/amd64 (10.0.20348.2227)'); Copied = 123456; Mounted = 3; Existing = 1
             ForeignLayers = 0; Size = 0 }))
+    # The engine's real totals, and a big host's (20,000 images, terabytes): the widest cells the view gets.
+    $samples['ContainerImage.DiskUsage'] = @(Get-ContainerImageDiskUsage) + @(New-TypedObject 'ContainerImage.DiskUsage' @(
+        @{ Type = 'Images'; TotalCount = 20000; Active = 12345; Size = 5368709120000; Reclaimable = 5268709120000; ReclaimablePercent = 98 }))
 }
 
 AfterAll {

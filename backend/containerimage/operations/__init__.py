@@ -12,6 +12,7 @@ from . import compatibility
 from . import engines
 from . import copy
 from . import update
+from . import disk
 
 METHODS = {
     **system.METHODS,
@@ -31,4 +32,5 @@ METHODS = {
     **engines.METHODS,
     **copy.METHODS,
     **update.METHODS,
+    **disk.METHODS,
 }

@@ -24,10 +24,13 @@ INSPECT_THREADS = 8
 # ---------------------------------------------------------------------------------------------- list
 
 def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] = None, all: bool = False,
-                dangling: Optional[bool] = None, label: Optional[List[str]] = None, child_of: Optional[str] = None):
+                dangling: Optional[bool] = None, label: Optional[List[str]] = None, child_of: Optional[str] = None,
+                disk_usage: bool = False):
     """Image rows, newest first. Names are references or wildcard patterns (repo, repo:tag); ids are
     prefixes. A name or id given without wildcards that matches nothing is reported in `errors`.
-    child_of (a name or id) keeps only the images built on that image (see descendants)."""
+    child_of (a name or id) keeps only the images built on that image (see descendants).
+    disk_usage adds SharedSize and UniqueSize, the engine's /system/df figures (disk.py), asked at the same
+    time as the listing; None for the images /system/df does not weigh (intermediate ones)."""
     api = ctx.engine.client()
     filters = {}
     if dangling is not None:
@@ -35,11 +38,22 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
     if label:
         filters["label"] = label
     # The two listings at once: the engine answers the second while this thread waits on the first.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    usage = None
+    with ThreadPoolExecutor(max_workers=2 if disk_usage else 1) as pool:
         containers = pool.submit(api.containers, all=True, trunc=False)
-        summaries = api.images(all=all, filters=filters)
+        if disk_usage and not all and not filters:
+            # /system/df lists the same images as /images/json (top-level, unfiltered): one engine call for both.
+            usage, answer = engine_df(api)
+            summaries = answer.get("Images") or []
+        else:
+            weighed = pool.submit(lambda: engine_df(api)[0]) if disk_usage else None
+            summaries = api.images(all=all, filters=filters)
+            usage = weighed.result() if weighed is not None else None
         users = containers_by_image(containers.result())
     rows = [row for summary in summaries for row in _rows(summary, users)]
+    if usage is not None:
+        for row in rows:
+            row.update(usage.get(row["FullId"], _NO_USAGE))
 
     problems = []
     if child_of is not None:
@@ -70,6 +84,20 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
     compatibility.add_runs_on_host(ctx.engine, rows)
     rows.sort(key=lambda r: (r["Created"], r["Repository"] or "", r["Tag"] or ""), reverse=True)
     return {"images": rows, "errors": problems}
+
+
+def engine_df(api):
+    """(image id -> {"SharedSize", "UniqueSize"}, the raw answer) of the engine's /system/df: what docker
+    system df -v shows (UNIQUE SIZE is Size - SharedSize); None where the engine could not weigh an image."""
+    answer = api.df()
+    usage = {}
+    for summary in answer.get("Images") or []:
+        size, shared = summary.get("Size", -1), summary.get("SharedSize", -1)
+        if size is None or shared is None or size < 0 or shared < 0:
+            usage[summary["Id"]] = _NO_USAGE
+        else:
+            usage[summary["Id"]] = {"SharedSize": shared, "UniqueSize": size - shared}
+    return usage, answer
 
 
 def containers_by_image(containers):
@@ -150,6 +178,7 @@ def _id_matcher(prefix):
     return matches
 
 
+_NO_USAGE = {"SharedSize": None, "UniqueSize": None}
 _NO_PLATFORM = {"Os": None, "OsVersion": None, "Architecture": None, "Variant": None}
 
 
@@ -256,17 +285,18 @@ def _children_rows(api, rows, child_of, problems):
     return [row for row in rows if row["FullId"] in wanted]
 
 
-def descendants(api, base, candidates):
+def descendants(api, base, candidates, parents=None):
     """The ids among candidates of the images built on base: those whose layers extend base's (a strict
     prefix: how pulled images relate, as they carry no parent id), or with base among their parents (what
     docker commit and docker build record, even when no layer was added).
 
     Each candidate's layers come from an inspect (kept: ids are content hashes), so only the candidates
     are inspected; an image built on base is never smaller than base, which the caller may use to narrow
-    them down."""
+    them down. parents (image id -> parent id, of every image) spares the listing when the caller has it."""
     base_id = base["Id"]
     base_layers = tuple(base.get("RootFS", {}).get("Layers") or ())
-    parents = {s["Id"]: s.get("ParentId") or None for s in api.images(all=True)}
+    if parents is None:
+        parents = {s["Id"]: s.get("ParentId") or None for s in api.images(all=True)}
     candidates = set(candidates) - {base_id}
     layers = _layers_of(api, candidates)
     found = set()

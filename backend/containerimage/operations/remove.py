@@ -24,7 +24,7 @@ import docker.errors
 
 from .. import reference
 from ..errors import Conflict, InvalidParams, NotFound, translate
-from . import images
+from . import images, retention
 
 
 # -------------------------------------------------------------------------------------------- remove
@@ -406,16 +406,25 @@ def chain_ids(layers):
 # --------------------------------------------------------------------------------------------- prune
 
 def prune_images(ctx, unused: bool = False, label: Optional[List[str]] = None, dry_run: bool = False,
-                 ids: Optional[List[str]] = None):
+                 ids: Optional[List[str]] = None, older_than: Optional[int] = None,
+                 keep_latest: Optional[int] = None):
     """Remove the dangling images (untagged, no image built on them), or with unused every image no
     container depends on; with label, only those with these labels ("key" or "key=value", all must match).
     Untagged parents left with no child go too. No image a container depends on is ever removed.
 
     dry_run: {"images": the plan}, children before parents, each {Image, Id, FullId, Tags, Digests, Size,
-    Created, Reason}. Else {"results": a removal result per image, "errors": [...], "SpaceReclaimed"}; with
-    ids (full ids from a plan), only those, each still checked: one no longer in the plan is an error."""
+    Created, Reason, Policy}. Else {"results": a removal result per image, "errors": [...], "SpaceReclaimed"};
+    with ids (full ids from a plan), only those, each still checked: one no longer in the plan is an error.
+
+    With unused, a retention policy may narrow the plan (retention.py): older_than (seconds), keep_latest
+    (per repository); then no image that a kept image is built on goes either. Policy says why each goes."""
+    policy = older_than is not None or keep_latest is not None
+    if policy:
+        retention.check(older_than, keep_latest)
+        if not unused:
+            raise InvalidParams("A retention policy (older_than, keep_latest) goes with unused.", "unused")
     api = ctx.engine.client()
-    plan = _prune_plan(api, unused, label or [])
+    plan = _prune_plan(api, unused, label or [], older_than, keep_latest) if policy else _prune_plan(api, unused, label or [])
     if dry_run:
         return {"images": plan}
     problems = []
@@ -440,7 +449,7 @@ def prune_images(ctx, unused: bool = False, label: Optional[List[str]] = None, d
     return {"results": results, "errors": problems, "SpaceReclaimed": sum(r["SpaceReclaimed"] for r in results)}
 
 
-def _prune_plan(api, unused, labels):
+def _prune_plan(api, unused, labels, older_than=None, keep_latest=None):
     summaries = {s["Id"]: s for s in api.images(all=True)}
     parents = {i: s.get("ParentId") or None for i, s in summaries.items()}
     children = {}
@@ -466,6 +475,11 @@ def _prune_plan(api, unused, labels):
             reasons[image_id] = "unused"
         elif not unused and not tags and not children.get(image_id):
             reasons[image_id] = "dangling"
+    policies = {}
+    policy = older_than is not None or keep_latest is not None
+    if policy:
+        policies = _policy(api, summaries, children, reasons, older_than, keep_latest)
+        reasons = {image_id: reason for image_id, reason in reasons.items() if image_id in policies}
     # Parents with no name left and no other child go with their last child, as the engine prunes them.
     pending = list(reasons)
     while pending:
@@ -475,7 +489,44 @@ def _prune_plan(api, unused, labels):
             reasons[parent] = "parent"
             pending.append(parent)
     order = sorted(reasons, key=lambda i: (-_depth(parents, i), -summaries[i].get("Created", 0), i))
-    return [_plan_item(summaries[i], reasons[i]) for i in order]
+    plan = [_plan_item(summaries[i], reasons[i]) for i in order]
+    for item in plan if policy else ():
+        item["Policy"] = policies.get(item["FullId"])  # why the policy lets it go (None: a parent that follows)
+    return plan
+
+
+def policy_selection(api, candidates, older_than=None, keep_latest=None):
+    """{image id: why} of the candidate images (full ids, none a container uses) that a retention policy
+    lets go (retention.py): what Remove-ContainerImage -Unused -OlderThan -KeepLatest and a Sync image
+    list's Prune: section both use."""
+    summaries = {s["Id"]: s for s in api.images(all=True)}
+    children = {}
+    for image_id, summary in summaries.items():
+        if summary.get("ParentId"):
+            children.setdefault(summary["ParentId"], set()).add(image_id)
+    return _policy(api, summaries, children, [i for i in candidates if i in summaries], older_than, keep_latest)
+
+
+def _policy(api, summaries, children, candidates, older_than, keep_latest):
+    """{image id: why} of the candidates a retention policy lets go (retention.select), over the images
+    that are not intermediate (an intermediate follows its children), with images.descendants telling which
+    images are built on which."""
+    everything = {}
+    for image_id, summary in summaries.items():
+        tags, digests = _refs(summary.get("RepoTags")), _refs(summary.get("RepoDigests"))
+        if tags or digests or not children.get(image_id):
+            everything[image_id] = {"Created": summary.get("Created", 0),
+                                    "Repositories": [_repository(r) for r in tags + digests]}
+    parents = {i: s.get("ParentId") or None for i, s in summaries.items()}
+
+    def built_on(base_id, kept):
+        base = {"Id": base_id, "RootFS": {"Layers": list(images._layers_of(api, [base_id]).get(base_id, ()))}}
+        size = summaries[base_id].get("Size", 0)
+        return bool(images.descendants(api, base, [i for i in kept if summaries[i].get("Size", 0) >= size],
+                                       parents=parents))
+
+    return retention.select([i for i in candidates if i in everything], everything, time.time(), older_than,
+                            keep_latest, built_on)
 
 
 def _depth(parents, image_id):

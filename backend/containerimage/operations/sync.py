@@ -17,6 +17,14 @@ a pin or Latest is not checked against the registry, see state.py).
 With prune, every other image goes: an image with a listed tag loses only its other tags (Untag), an image
 with none is removed (Remove) unless a container depends on it (Keep, naming the containers).
 
+A Prune: section makes pruning part of the list, by a retention policy (retention.py), as
+Remove-ContainerImage -Unused -OlderThan -KeepLatest does; every sync then removes the unlisted images no
+container depends on that the policy lets go (the other unlisted images are left alone, untagged or not):
+
+    Prune:
+      OlderThan: 30d      # only images created longer ago (a number with s, m, h, d or w)
+      KeepLatest: 3       # in each repository, the 3 newest images stay (listed ones count)
+
 The file is read and checked completely before anything changes: a bad file is one InvalidData naming the
 file, line and column. A dry run gives the plan; a real run recomputes it (what changed since is taken
 into account), applies the changes whose Key the caller confirmed (all when `only` is not given), and
@@ -29,9 +37,10 @@ from typing import List, Optional
 import yaml
 
 from ..errors import BackendError, InvalidData, InvalidParams, NotFound, PermissionDenied, translate
-from . import images, remove, state
+from . import images, remove, retention, state
 
 ITEM_KEYS = ("Name", "Tag", "Digest", "Latest")
+PRUNE_KEYS = ("OlderThan", "KeepLatest")
 _BOOLEANS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
@@ -45,6 +54,12 @@ class Item:
 
 def read_image_list(path):
     """[Item] from the file; NotFound, PermissionDenied or one InvalidData naming file, line and column."""
+    return read_list(path)[0]
+
+
+def read_list(path):
+    """([Item], the Prune: policy {"older_than", "keep_latest"} or None) from the file; NotFound,
+    PermissionDenied or one InvalidData naming file, line and column."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -76,7 +91,7 @@ def read_image_list(path):
             raise _problem(path, node.start_mark, f"{item.want.reference} is listed twice (first on line {first}).")
         seen[item.want.reference] = item.line
         items.append(item)
-    return items
+    return items, _prune_policy(path, root)
 
 
 def _images_node(path, root):
@@ -84,8 +99,10 @@ def _images_node(path, root):
         raise _problem(path, root.start_mark, "the image list must be a mapping with the key 'Images'.")
     found = None
     for key, value in root.value:
+        if _key(key) == "prune":
+            continue  # _prune_policy
         if _key(key) != "images":
-            raise _problem(path, key.start_mark, f"unknown key '{key.value}': the only key is 'Images'.")
+            raise _problem(path, key.start_mark, f"unknown key '{key.value}': the keys are 'Images' and 'Prune'.")
         found = value
     if found is None:
         raise _problem(path, root.start_mark, "the key 'Images' is missing.")
@@ -94,6 +111,33 @@ def _images_node(path, root):
     if not isinstance(found, yaml.SequenceNode):
         raise _problem(path, found.start_mark, "'Images' must be a list (each item '- Name: ...').")
     return found
+
+
+def _prune_policy(path, root):
+    """The Prune: section as {"older_than": seconds or None, "keep_latest": n or None}; None without one."""
+    node = next((value for key, value in root.value if _key(key) == "prune"), None)
+    if node is None:
+        return None
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        raise _problem(path, node.start_mark, "'Prune' must be a mapping with OlderThan and/or KeepLatest (to remove "
+                                              "every unlisted image, use -Prune instead).")
+    policy = {"older_than": None, "keep_latest": None}
+    for key, value in node.value:
+        known = next((k for k in PRUNE_KEYS if k.lower() == _key(key)), None)
+        if known is None:
+            raise _problem(path, key.start_mark, f"unknown key '{key.value}': Prune has {', '.join(PRUNE_KEYS)}.")
+        text = _text(path, value, known)
+        if known == "OlderThan":
+            try:
+                policy["older_than"] = retention.parse_span(text)
+            except ValueError as exc:
+                raise _problem(path, value.start_mark, f"OlderThan {exc}.") from None
+        else:
+            if not text.isdigit() or int(text) < 1:
+                raise _problem(path, value.start_mark, f"KeepLatest '{text}' must be a whole number, 1 or more (to keep "
+                                                       "no image of a repository, leave KeepLatest out).")
+            policy["keep_latest"] = int(text)
+    return policy
 
 
 def _item(path, node):
@@ -176,9 +220,13 @@ def plan_listed(api, items, ctx=None):
     return changes, current
 
 
-def plan_prune(api, items, moving=None):
+def plan_prune(api, items, moving=None, policy=None):
     """Untag, Remove and Keep changes for what the list does not name. moving: image id -> the listed
-    references an Update will take away from it (a dry run's forecast of the images updates leave)."""
+    references an Update will take away from it (a dry run's forecast of the images updates leave).
+    With a policy (the Prune: section), only Remove changes: of the unlisted images no container depends on,
+    those the policy lets go."""
+    if policy is not None:
+        return _plan_policy(api, items, moving or {}, policy)
     listed = {item.want.reference for item in items}
     moving = moving or {}
     changes = []
@@ -214,6 +262,33 @@ def plan_prune(api, items, moving=None):
     return changes
 
 
+def _plan_policy(api, items, moving, policy):
+    listed = {item.want.reference for item in items}
+    candidates = {}
+    used = {c.get("ImageID") for c in api.containers(all=True, trunc=False)}
+    for summary in api.images():
+        image_id = summary["Id"]
+        tags = [t for t in summary.get("RepoTags") or [] if t != "<none>:<none>"]
+        digests = [d for d in summary.get("RepoDigests") or [] if d != "<none>@<none>"]
+        if [t for t in tags if t in listed and t not in moving.get(image_id, ())]:
+            continue
+        candidates[image_id] = (summary, tags, digests)
+    # A container of an image built on a candidate protects it too (remove.dependents' rule).
+    candidates = {i: c for i, c in candidates.items() if i not in used and not remove.dependents(api, i)}
+    chosen = remove.policy_selection(api, list(candidates), policy["older_than"], policy["keep_latest"])
+    changes = []
+    for image_id, (summary, tags, digests) in sorted(candidates.items(), key=lambda c: c[1][0].get("Created", 0)):
+        if image_id not in chosen:
+            continue
+        shown = (tags or digests or ["<none>"])[0]
+        repository, tag = _split(shown)
+        changes.append(_change("Remove", repository, tag, None, old=image_id, key=f"Remove {image_id}",
+                               reason=f"{', '.join(tags or digests) or 'this untagged image'} is not listed, no container "
+                                      f"depends on it, and the Prune policy lets it go: {chosen[image_id]}.",
+                               refs=[t for t in tags if t not in moving.get(image_id, ())] + digests))
+    return changes
+
+
 def _split(ref):
     if "@" in ref:
         return ref.rpartition("@")[0], None
@@ -240,7 +315,8 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
     """{changes, current, errors}. dry_run: the plan, nothing changes. Else the changes made (those with a
     Key in only, when given; Keep changes are always reported), each with NewId, and one error per change
     that failed (the others go on)."""
-    items = read_image_list(path)
+    items, policy = read_list(path)
+    prune = prune or policy is not None  # a Prune: section prunes, by its policy, on every sync
     api = ctx.engine.client()
     listed, current = plan_listed(api, items, ctx)
     if dry_run:
@@ -248,7 +324,7 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
         for change in listed:
             if change["Action"] == "Update":
                 moving.setdefault(change["FullOldId"], set()).add(change["_"]["item"].want.reference)
-        pruned = plan_prune(api, items, moving) if prune else []
+        pruned = plan_prune(api, items, moving, policy) if prune else []
         return {"changes": [_public(c) for c in listed + pruned], "current": current, "errors": []}
 
     chosen = None if only is None else set(only)
@@ -266,7 +342,7 @@ def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only
         change["Digest"] = outcome["State"]["Digest"]
         done.append(change)
     if prune:
-        pruned = plan_prune(api, items)
+        pruned = plan_prune(api, items, policy=policy)
         selected = [c for c in pruned if c["Action"] != "Keep" and (chosen is None or c["Key"] in chosen)]
         for number, change in enumerate(selected, 1):
             _progress(ctx, number, len(selected), f"{change['Action']} {change['Name'] or change['OldId']}")

@@ -63,7 +63,7 @@ function Register-ContainerImageDisplay {
     foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry') {
         Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName FormatAge -Value $age -Force
     }
-    foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'ContainerImage.RemovalResult', 'ContainerImage.PushResult') {
+    foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'ContainerImage.RemovalResult', 'ContainerImage.PushResult', 'ContainerImage.DiskUsage') {
         Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName FormatSize -Value $size -Force
     }
     $text = @{

@@ -26,5 +26,16 @@ function Format-PruneTarget {
     $others = @($Image.Tags).Count - 1
     if ($others -gt 0) { $text += " and its $others other tag$(if ($others -gt 1) { 's' })" }
     if ($Image.Reason -eq 'parent') { $text += ', an untagged parent left with no child' }
+    if ($Image.PSObject.Properties['Policy'] -and $Image.Policy) { $text += ", $($Image.Policy)" }
     $text
+}
+
+function Get-PlannedDeletion {
+    # The full ids of the images a batch of removal plans (image.remove_many dry_run answers) deletes, in order.
+    param($Answers)
+    $seen = [System.Collections.Generic.HashSet[string]]::new()
+    foreach ($answer in $Answers) {
+        if ($null -eq $answer -or $answer.PSObject.Properties['error']) { continue }
+        if ($answer.result.Action -eq 'Delete' -and $seen.Add([string]$answer.result.FullId)) { [string]$answer.result.FullId }
+    }
 }

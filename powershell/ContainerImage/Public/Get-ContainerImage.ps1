@@ -33,6 +33,12 @@ function Get-ContainerImage {
     as microsoft/aspnet on microsoft/windowsservercore), and those with it among their parents (made by
     docker commit or build). A name that matches no image is a non-terminating ObjectNotFound error.
 
+    .PARAMETER DiskUsage
+    Add SharedSize and UniqueSize (bytes) to each image, as the engine's /system/df counts them (docker
+    system df -v's SHARED SIZE and UNIQUE SIZE): SharedSize is the weight of the image's layers that other
+    images hold too, UniqueSize (Size - SharedSize) what the image holds alone. $null for intermediate
+    images (with -All), which the engine does not weigh. Without it the listing does not ask for them.
+
     .EXAMPLE
     Get-ContainerImage
 
@@ -58,6 +64,11 @@ function Get-ContainerImage {
     The images built on windowsservercore, and the containers that use each of them.
 
     .EXAMPLE
+    Get-ContainerImage -DiskUsage | Sort-Object UniqueSize -Descending | Select-Object -First 5 Repository, Tag, Size, SharedSize, UniqueSize
+
+    The five images that hold the most disk alone: what removing each one by itself would free.
+
+    .EXAMPLE
     Get-ContainerImage | Where-Object RunsOnHost -eq $false | Test-ContainerImage | Select-Object Name, Reason
 
     The images this host cannot run, and why.
@@ -76,12 +87,15 @@ function Get-ContainerImage {
     (the number of containers, running or not, that use the image), UsedBy (those containers, each with
     Id, Name and State), ParentId, RunsOnHost ($true when the engine's host can run the image with its
     default isolation, $false when it cannot, $null when the image does not say its platform; see
-    Test-ContainerImage for the reason). Export-Csv writes Labels as key=value;key=value and UsedBy as the
+    Test-ContainerImage for the reason); with -DiskUsage, SharedSize and UniqueSize ([long], bytes). Export-Csv writes Labels as key=value;key=value and UsedBy as the
     containers' names, ;-separated. The table shows the short columns first, and REPOSITORY and TAG share the
     rest of the console's width, cut with an ellipsis (…) when it is narrow.
 
     .LINK
     Install-ContainerImage
+
+    .LINK
+    Get-ContainerImageDiskUsage
     #>
     [CmdletBinding(DefaultParameterSetName = 'Name')]
     [OutputType('ContainerImage.Image')]
@@ -105,7 +119,9 @@ function Get-ContainerImage {
         [string[]] $Label,
 
         [ValidateNotNullOrEmpty()]
-        [string] $ChildOf
+        [string] $ChildOf,
+
+        [switch] $DiskUsage
     )
     begin {
         $names = [System.Collections.Generic.List[string]]::new()
@@ -123,6 +139,7 @@ function Get-ContainerImage {
         if ($Dangling) { $params.dangling = $true }
         if ($Label) { $params.label = $Label }
         if ($ChildOf) { $params.child_of = $ChildOf }
+        if ($DiskUsage) { $params.disk_usage = $true }
         $result = Invoke-Backend -Method image.list -Params $params
         if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
         Add-ContainerImageType $result.images

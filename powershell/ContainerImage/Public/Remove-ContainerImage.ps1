@@ -24,6 +24,18 @@ function Remove-ContainerImage {
 
     Every removal asks for confirmation (ConfirmImpact is High), -Force too, unless -Confirm:$false.
 
+    The question (and each -WhatIf line, and -Verbose) says how many bytes the whole batch frees: the
+    images the removals delete, taken together, layer by layer as the engine stores them. A layer shared
+    only among removed images counts once; a layer an image that stays still holds counts nothing. The
+    figure is the engine's own accounting (the LayersSize of docker system df drops by it); -PassThru then
+    reports what each removal freed (SpaceReclaimed).
+
+    Cleanup by policy: -Unused with -OlderThan and/or -KeepLatest removes, of the images no container
+    depends on, those created (Created: when the image was built, not pulled) longer ago than -OlderThan,
+    and in each repository all but the -KeepLatest newest (by Created, counting the images in use). An image
+    that another image which stays is built on stays too (the relation Get-ContainerImage -ChildOf shows),
+    as does every image a container depends on. -WhatIf lists the plan, each image with why it goes.
+
     .PARAMETER Name
     repository[:tag] (tag latest when none), repository@digest, or an image id. Accepts pipeline input by
     value and by property name (Name, Repository).
@@ -47,6 +59,16 @@ function Remove-ContainerImage {
 
     .PARAMETER Label
     With -Dangling or -Unused: only images with these labels, "key" or "key=value"; all must match.
+
+    .PARAMETER OlderThan
+    With -Unused: only images created longer ago than this. A [timespan], or text: a number with a unit
+    (30d, 12h, 90m, 45s, 2w) or d.hh:mm:ss. Zero, negative and unreadable spans are InvalidArgument errors
+    and nothing is removed.
+
+    .PARAMETER KeepLatest
+    With -Unused: in each repository, keep the newest this many images (by Created). 1 or more: 0 is an
+    InvalidArgument error, not "keep none" (that is -Unused alone), so that a count computed by mistake
+    never removes every unused image.
 
     .PARAMETER Force
     Remove images containers depend on, and images with names in several repositories by id.
@@ -88,6 +110,21 @@ function Remove-ContainerImage {
     What if: Performing the operation "Remove unused container image" on target "microsoft/aspnet:latest (4cb059f550fe)".
 
     Lists the images a prune of every unused image would remove, removing nothing.
+
+    .EXAMPLE
+    Get-ContainerImage -Name 'test/*' | Remove-ContainerImage -WhatIf
+
+    What if: Performing the operation "Remove container image" on target "test/app:1 (3a2d8b1e9f04); this batch deletes 2 images and frees 5.23MB (5234567 bytes)".
+
+    Says what removing the batch would free, removing nothing.
+
+    .EXAMPLE
+    Remove-ContainerImage -Unused -OlderThan 30d -KeepLatest 3 -WhatIf
+
+    What if: Performing the operation "Remove unused container image" on target "test/app:1 (3a2d8b1e9f04), created 45 days ago; not among the 3 newest of test/app; this batch deletes 4 images and frees 1.2GB (1203456789 bytes)".
+
+    The plan of a retention policy: unused images older than 30 days, keeping the 3 newest of each
+    repository. Run it again without -WhatIf (and with -Confirm:$false in a runbook) to remove them.
 
     .INPUTS
     System.String; objects with Name/Repository and Tag, or Id properties; ContainerImage.Image objects.
@@ -136,6 +173,13 @@ function Remove-ContainerImage {
         [ValidateNotNullOrEmpty()]
         [string[]] $Label,
 
+        # A [timespan] or text such as 30d (checked by ConvertTo-RetentionSpan, which says what is wrong).
+        [Parameter(ParameterSetName = 'Unused')]
+        [object] $OlderThan,
+
+        [Parameter(ParameterSetName = 'Unused')]
+        [int] $KeepLatest,
+
         [Parameter(ParameterSetName = 'Name')]
         [Parameter(ParameterSetName = 'Id')]
         [Parameter(ParameterSetName = 'InputObject')]
@@ -155,16 +199,45 @@ function Remove-ContainerImage {
         if ($PSCmdlet.ParameterSetName -in 'Dangling', 'Unused') {
             $params = @{ unused = [bool]$Unused; dry_run = $true }
             if ($Label) { $params.label = $Label }
+            # The retention policy: checked here, before the engine is asked, so that a bad one removes nothing.
+            if ($PSBoundParameters.ContainsKey('OlderThan')) {
+                $span = ConvertTo-RetentionSpan $OlderThan
+                if ($span -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $span; return }
+                $params.older_than = [long][math]::Ceiling($span.TotalSeconds)
+            }
+            if ($PSBoundParameters.ContainsKey('KeepLatest')) {
+                $problem = Test-KeepLatest $KeepLatest
+                if ($problem) { Write-ContainerImageError $PSCmdlet $problem; return }
+                $params.keep_latest = $KeepLatest
+            }
             $plan = Invoke-Backend -Method image.prune -Params $params
             if ($plan -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plan; return }
             # Each image of the plan is confirmed (or listed by -WhatIf); exactly those confirmed are removed.
+            # Each question says what the batch frees: the plan's images (its parents among them) as one batch,
+            # worked out again, without it, when one is declined.
             $action = if ($Unused) { 'Remove unused container image' } else { 'Remove dangling container image' }
-            $chosen = foreach ($image in $plan.images) {
-                if (Confirm-Change $PSCmdlet (Format-PruneTarget $image) $action) { $image.FullId }
+            $planned = @($plan.images | ForEach-Object { $_.FullId })
+            $shown = $WhatIfPreference -or $ConfirmPreference -ne 'None' -or $VerbosePreference -ne 'SilentlyContinue'
+            $space = if ($shown) { Get-BatchSpaceFreed $PSCmdlet $planned $false }
+            $batch = $planned.Count
+            if ($shown) { Write-Verbose "The batch deletes $batch images and frees $space bytes" }
+            $chosen = [System.Collections.Generic.List[string]]::new()
+            for ($index = 0; $index -lt $planned.Count; $index++) {
+                $image = $plan.images[$index]
+                $suffix = if ($shown) { Format-SpaceFreed $space $batch } else { '' }
+                if (Confirm-Change $PSCmdlet ((Format-PruneTarget $image) + $suffix) $action) {
+                    $chosen.Add($image.FullId)
+                } elseif ($shown -and -not $WhatIfPreference -and $index + 1 -lt $planned.Count) {
+                    # Declined: the questions after it say what the batch frees without it. (-WhatIf declines
+                    # each one only to list it: its lines all say what the whole batch frees.)
+                    $rest = @($chosen) + @($planned[($index + 1)..($planned.Count - 1)])
+                    $space = Get-BatchSpaceFreed $PSCmdlet $rest $false
+                    $batch = $rest.Count
+                }
             }
-            if (-not $chosen) { return }
+            if (-not $chosen.Count) { return }
             $params.dry_run = $false
-            $params.ids = @($chosen)
+            $params.ids = $chosen.ToArray()
             $result = Invoke-Backend -Method image.prune -Params $params
             if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
             foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
@@ -197,13 +270,18 @@ function Remove-ContainerImage {
             $plans = Invoke-Backend -Method image.remove_many -Params @{ items = $pending.ToArray(); dry_run = $true }
             if ($plans -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plans; return }
             $plans = $plans.results
+            # What the whole batch frees: the images its plans delete, as one batch (again after a "no").
+            $pruneParents = -not $NoPrune
+            $deleting = @(Get-PlannedDeletion $plans)
+            $space = Get-BatchSpaceFreed $PSCmdlet $deleting $pruneParents
+            Write-Verbose "The batch deletes $($deleting.Count) images and frees $space bytes"
             $first = 0   # the index in $plans of $pending[0]'s plan (they move when the rest is planned again)
             for ($index = 0; $index -lt $pending.Count; $index++) {
                 $answer = $plans[$index - $first]
                 if ($answer.PSObject.Properties['error']) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $answer.error); continue }
                 $plan = $answer.result
                 $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
-                if (Confirm-Change $PSCmdlet (Format-RemovalTarget $plan) $action) {
+                if (Confirm-Change $PSCmdlet ((Format-RemovalTarget $plan) + (Format-SpaceFreed $space $deleting.Count)) $action) {
                     $chosen.Add($pending[$index])
                 } elseif ($index + 1 -lt $pending.Count) {
                     # The ones after it were planned as though it went (a second tag then deletes the image):
@@ -213,6 +291,12 @@ function Remove-ContainerImage {
                     if ($again -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $again; return }
                     $plans = $again.results
                     $first = $index + 1 - $chosen.Count
+                    if (-not $WhatIfPreference) {
+                        # Declined: the questions after it say what the batch frees without it. (-WhatIf
+                        # declines each one only to list it: its lines all say what the whole batch frees.)
+                        $deleting = @(Get-PlannedDeletion $plans)
+                        $space = Get-BatchSpaceFreed $PSCmdlet $deleting $pruneParents
+                    }
                 }
             }
         } else {

@@ -21,6 +21,16 @@ function Sync-ContainerImage {
           - Name: mcr.microsoft.com/windows/servercore:ltsc2022
             Latest: true                      # optional: also the registry's current version (no Digest then)
 
+    A Prune: section makes cleanup by policy part of the list, as Remove-ContainerImage -Unused -OlderThan
+    -KeepLatest does: every sync then removes the unlisted images no container depends on that are older
+    than OlderThan (a number with s, m, h, d or w) and not among the KeepLatest newest of their repository
+    (listed images count), and never the base of an image that stays. Other unlisted images are left as
+    they are (-Prune is not needed; with a Prune: section it changes nothing).
+
+        Prune:
+          OlderThan: 30d
+          KeepLatest: 3
+
     Keys are case-insensitive; any other key is an error (so that a mistyped "Digets" does not silently
     leave an image unpinned). A tag without a digest is not checked against the registry: it is in its
     desired state while it is on the engine (a check would make every run depend on the registry, and
@@ -40,7 +50,8 @@ function Sync-ContainerImage {
     The image list file. Relative paths are resolved against the current location.
 
     .PARAMETER Prune
-    Also remove (or untag) the images the list does not name, except those containers depend on.
+    Also remove (or untag) the images the list does not name, except those containers depend on. A list
+    with a Prune: section prunes by its policy instead, with or without -Prune.
 
     .EXAMPLE
     Sync-ContainerImage -Path ./images.yaml -WhatIf
@@ -58,6 +69,14 @@ function Sync-ContainerImage {
     Remove  89a42c00de62              test/old        1               test/old:1 is…
 
     Installs what is missing and removes every unlisted image no container depends on.
+
+    .EXAMPLE
+    Set-Content images.yaml "Images:`n  - microsoft/nanoserver`nPrune:`n  OlderThan: 30d`n  KeepLatest: 2"
+    Sync-ContainerImage -Path ./images.yaml -WhatIf
+
+    What if: Performing the operation "Remove container image" on target "test/app:1 (89a42c00de62): test/app:1 is not listed, no container depends on it, and the Prune policy lets it go: created 45 days ago; not among the 2 newest of test/app."
+
+    Keeps the listed images and, of the others, removes those the policy lets go.
 
     .INPUTS
     System.String (the path), or objects with a Path, FullName or PSPath property (Get-ChildItem output).

@@ -1,0 +1,48 @@
+function Get-ContainerImageDiskUsage {
+    <#
+    .SYNOPSIS
+    The disk the engine's images take, in total, and how much of it is reclaimable (like docker system df).
+
+    .DESCRIPTION
+    Get-ContainerImageDiskUsage returns one ContainerImage.DiskUsage object with the totals docker system
+    df shows for images, from the engine's own accounting (/system/df): TotalCount (the images, not
+    counting intermediate ones), Active (those a container, running or not, was created from), Size (the
+    bytes of all their layers, each layer once) and Reclaimable (Size less what the active images hold
+    alone, by docker's rule) with ReclaimablePercent.
+
+    Reclaimable is docker's figure: layers that active images share with other images count as
+    reclaimable. For what removing given images would really free, use Remove-ContainerImage -WhatIf,
+    which works it out over the batch; for each image's share, Get-ContainerImage -DiskUsage.
+
+    .EXAMPLE
+    Get-ContainerImageDiskUsage
+
+    TYPE   TOTAL ACTIVE      SIZE        RECLAIMABLE
+    ----   ----- ------      ----        -----------
+    Images     4      1    3.97MB     3.97MB (100%)
+
+    The totals, as docker system df shows them.
+
+    .EXAMPLE
+    (Get-ContainerImageDiskUsage).Reclaimable / 1GB
+
+    The reclaimable space in gigabytes, for a runbook's threshold.
+
+    .OUTPUTS
+    ContainerImage.DiskUsage. Properties: Type (Images), TotalCount, Active, Size ([long], bytes),
+    Reclaimable ([long], bytes), ReclaimablePercent ([int]).
+
+    .LINK
+    Get-ContainerImage
+
+    .LINK
+    Remove-ContainerImage
+    #>
+    [CmdletBinding()]
+    [OutputType('ContainerImage.DiskUsage')]
+    param()
+    $result = Invoke-Backend -Method image.disk_usage -Params @{}
+    if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+    Add-ContainerImageType $result -TypeName 'ContainerImage.DiskUsage'
+    $PSCmdlet.WriteObject($result)
+}
