@@ -288,7 +288,7 @@ def test_sync_with_a_prune_section_removes_what_the_policy_lets_go_and_nothing_l
         api.configs[image]["RepoTags"] = [s["RepoTags"][0] for s in api.summaries if s["Id"] == image]
         api.configs[image]["RepoDigests"] = []
     path = image_list(tmp_path, "Images:\n  - test/app:1\nPrune:\n  OlderThan: 30d\n  KeepLatest: 1\n")
-    monkeypatch.setattr(sync.state, "get", lambda api_, want: {"InDesiredState": True, "Name": want.repository,
+    monkeypatch.setattr(sync.state, "get", lambda api_, want, ctx=None: {"InDesiredState": True, "Name": want.repository,
                                                                "Tag": want.tag, "Digest": None, "Id": OLD1})
     plan = sync.sync_images(Context(api), path=path, dry_run=True)["changes"]
     # app:1 is listed; app:3 is test/app's newest; web too new, base under it; used has a container.
