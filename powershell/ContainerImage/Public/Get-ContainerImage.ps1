@@ -33,6 +33,13 @@ function Get-ContainerImage {
     as microsoft/aspnet on microsoft/windowsservercore), and those with it among their parents (made by
     docker commit or build). A name that matches no image is a non-terminating ObjectNotFound error.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Get-ContainerImage
 
@@ -105,28 +112,61 @@ function Get-ContainerImage {
         [string[]] $Label,
 
         [ValidateNotNullOrEmpty()]
-        [string] $ChildOf
+        [string] $ChildOf,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
     begin {
-        $names = [System.Collections.Generic.List[string]]::new()
-        $ids = [System.Collections.Generic.List[string]]::new()
+        Assert-EngineArgument $PSCmdlet
+        # engine ('' for the environment's) -> the names and ids asked of it
+        $asked = [ordered]@{}
     }
     process {
-        # Gather the whole pipeline, then ask once: one engine listing however many names come in.
-        if ($Name) { $names.AddRange($Name) }
-        if ($Id) { $ids.AddRange($Id) }
+        # Gather the whole pipeline, then ask once per engine: one listing however many names come in.
+        $engines = Get-EngineList $Engine
+        foreach ($target in $engines) {
+            $key = [string]$target
+            if (-not $asked.Contains($key)) {
+                $asked[$key] = @{ names = [System.Collections.Generic.List[string]]::new(); ids = [System.Collections.Generic.List[string]]::new() }
+            }
+            if ($Name) { $asked[$key].names.AddRange($Name) }
+            if ($Id) { $asked[$key].ids.AddRange($Id) }
+        }
     }
     end {
-        $params = @{ all = [bool]$All }
-        if ($names.Count) { $params.name = $names.ToArray() }
-        if ($ids.Count) { $params.id = $ids.ToArray() }
-        if ($Dangling) { $params.dangling = $true }
-        if ($Label) { $params.label = $Label }
-        if ($ChildOf) { $params.child_of = $ChildOf }
-        $result = Invoke-Backend -Method image.list -Params $params
-        if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
-        Add-ContainerImageType $result.images
-        $PSCmdlet.WriteObject($result.images, $true)
-        foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
+        if (-not $asked.Count) { $asked[''] = @{ names = @(); ids = @() } }   # nothing bound: the environment's engine
+        $requests = foreach ($key in $asked.Keys) {
+            $params = @{ all = [bool]$All }
+            if ($asked[$key].names.Count) { $params.name = $asked[$key].names.ToArray() }
+            if ($asked[$key].ids.Count) { $params.id = $asked[$key].ids.ToArray() }
+            if ($Dangling) { $params.dangling = $true }
+            if ($Label) { $params.label = $Label }
+            if ($ChildOf) { $params.child_of = $ChildOf }
+            @{ Engine = $(if ($key) { $key }); Params = $params }
+        }
+        if ($asked.Count -eq 1 -and -not $requests.Engine) {
+            # The environment's engine alone: one request, as always.
+            $result = Invoke-Backend -Method image.list -Params $requests.Params
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            Add-ContainerImageType $result.images
+            $PSCmdlet.WriteObject($result.images, $true)
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
+            return
+        }
+        $count = $asked.Count
+        Invoke-BackendEach -Method image.list -Requests $requests | ForEach-Object {
+            $result = $_.Result
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            Add-ContainerImageType $result.images
+            Add-EngineView $result.images 'ContainerImage.Image' $count
+            $PSCmdlet.WriteObject($result.images, $true)
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $problem) $_.Engine) }
+        }
     }
 }
