@@ -352,6 +352,8 @@ function Send-BackendMessage {
     # Writes one request; returns its id, or an ErrorRecord when the backend is gone.
     param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Engine)
     $id = ++$Backend.NextId
+    if ($null -eq $Backend.Pending) { Initialize-BackendMailbox $Backend }
+    $null = $Backend.Pending.Add($id)
     $message = [ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params }
     if ($Engine) { $message.engine = $Engine }
     $request = ConvertTo-BackendJson $message
@@ -434,14 +436,24 @@ function Receive-BackendReply {
     # has one parent record per request ("$Activity on <its Title>"), its layers under it; a stop cancels
     # every request not yet answered. A backend that dies is one answer with Index -1.
     param([hashtable] $Backend, [int[]] $Id, [string] $Activity, [string[]] $Title, [switch] $Stream)
+    # Several readers may wait at once: a cmdlet downstream of one whose answers are still streaming sends
+    # requests of its own. An answer read by a reader it is not for, for a request still awaited
+    # ($Backend.Pending), is kept in $Backend.Mailbox for its reader; answers to requests given up are dropped.
     $Stream = $Stream -or $Id.Count -ne 1
+    if ($null -eq $Backend.Pending) { Initialize-BackendMailbox $Backend }
     $waiting = [System.Collections.Generic.Dictionary[int, int]]::new()   # request id -> its index in $Id
     for ($index = 0; $index -lt $Id.Count; $index++) { $waiting[$Id[$index]] = $index }
     $progress = @{}   # index -> [ordered] layer id -> Write-Progress record id
     $records = @{ Last = 0 }   # the last Write-Progress record id given out
     try {
         while ($waiting.Count) {
-            $message = Read-BackendMessage $Backend
+            $message = $null
+            if ($Backend.Mailbox.Count) {
+                foreach ($waited in $waiting.Keys) {
+                    if ($Backend.Mailbox.ContainsKey($waited)) { $message = $Backend.Mailbox[$waited]; $null = $Backend.Mailbox.Remove($waited); break }
+                }
+            }
+            if ($null -eq $message) { $message = Read-BackendMessage $Backend }
             if ($message -is [System.Management.Automation.ErrorRecord]) {
                 $waiting.Clear()
                 if (-not $Stream) { return $message }
@@ -458,15 +470,21 @@ function Receive-BackendReply {
                 continue
             }
             if ($message.id -isnot [int] -and $message.id -isnot [long]) { continue }
-            if (-not $waiting.ContainsKey([int]$message.id)) { continue }   # the answer to a request given up (Ctrl+C)
+            if (-not $waiting.ContainsKey([int]$message.id)) {
+                # Another reader's answer (kept for it), or the answer to a request given up (Ctrl+C).
+                if ($Backend.Pending.Contains([int]$message.id)) { $Backend.Mailbox[[int]$message.id] = $message }
+                continue
+            }
             $index = $waiting[[int]$message.id]
             $null = $waiting.Remove([int]$message.id)
+            $null = $Backend.Pending.Remove([int]$message.id)
             Complete-LayerProgress $progress[$index]
             $result = if ($message.PSObject.Properties['error']) { ConvertFrom-BackendError $message.error } else { $message.result }
             if (-not $Stream) { return $result }
             [pscustomobject]@{ Index = $index; Result = $result }
         }
     } finally {
+        foreach ($unanswered in @($waiting.Keys)) { $null = $Backend.Pending.Remove($unanswered); $null = $Backend.Mailbox.Remove($unanswered) }
         if ($waiting.Count -and -not (Test-BackendExited $Backend)) {
             foreach ($unanswered in @($waiting.Keys)) {
                 Write-Verbose "ContainerImage: cancelling request $unanswered"
@@ -475,6 +493,13 @@ function Receive-BackendReply {
         }
         foreach ($records in $progress.Values) { Complete-LayerProgress $records }
     }
+}
+
+function Initialize-BackendMailbox {
+    # The requests sent and not yet answered, and the answers read by a reader they were not for.
+    param([hashtable] $Backend)
+    $Backend.Pending = [System.Collections.Generic.HashSet[int]]::new()
+    $Backend.Mailbox = [System.Collections.Generic.Dictionary[int, object]]::new()
 }
 
 function Complete-LayerProgress {
