@@ -434,7 +434,11 @@ def cmd_prune(args, term):
 def _engine(args):
     """The engine --engine names (a docker context name, an address or 'default'), else the one the
     environment names, as for the docker CLI."""
-    return Engine(name=getattr(args, "engine", None))
+    return _engine_named(getattr(args, "engine", None))
+
+
+def _engine_named(name):
+    return Engine(name=name) if name else Engine()
 
 
 def _engine_name(text):
@@ -449,7 +453,7 @@ def cmd_dsc(args, term):
     """The DSC v3 command resource (dsc.py): the instance as JSON on stdin, JSON lines on stdout; a failure
     is one JSON trace line {"error": message} on stderr, as DSC reads them, and the exit code of its kind."""
     text = sys.stdin.read()
-    context = Context(Engine(name=dsc.engine_of(text) or getattr(args, "engine", None)))
+    context = Context(_engine_named(dsc.engine_of(text) or getattr(args, "engine", None)))
     try:
         lines = dsc.invoke(args.operation, text, context)
     except Exception as exc:

@@ -91,6 +91,17 @@ Describe 'The ContainerImage DSC resource' {
             (New-Resource $name).Test() | Should -BeFalse
         }
 
+        It 'Get() on a named engine asks that engine, and says which; an engine down throws naming it' {
+            Invoke-Docker pull -q microsoft/nanoserver | Out-Null
+            $resource = New-Resource microsoft/nanoserver
+            $resource.Engine = $env:DOCKER_HOST
+            $state = $resource.Get()
+            $state.Ensure | Should -Be 'Present'
+            $state.Engine | Should -Be $env:DOCKER_HOST
+            $resource.Engine = "unix://$(Join-Path $env:CONTAINERIMAGE_SANDBOX 'dsc-nothing.sock')"
+            { $resource.Get() } | Should -Throw "*dsc-nothing.sock*"
+        }
+
         It 'Set() pulls it, then Test() passes and Get() has its id and digest' {
             $since = [datetime]::UtcNow
             (New-Resource $name).Set()
