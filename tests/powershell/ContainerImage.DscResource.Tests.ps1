@@ -254,7 +254,7 @@ Describe 'The ContainerImage DSC resource' {
             # 'ClassBased', or its number once the adapter answers from its cache (~/.dsc/PSAdapterCache.json).
             $found[0].implementedAs | Should -BeIn @('ClassBased', '1')
             $found[0].capabilities | Should -Be @('get', 'test', 'set')
-            $found[0].properties | Should -Be @('Name', 'Tag', 'Ensure', 'Digest', 'Id', 'Reasons')
+            $found[0].properties | Should -Be @('Name', 'Tag', 'Ensure', 'Digest', 'Engine', 'Id', 'Reasons')
             @($list.Output | Where-Object type -like 'ContainerImage/*').Count | Should -Be 0 -Because 'ContainerImage exports no DSC resource now'
         }
 

@@ -98,6 +98,26 @@ Describe 'One request per engine' {
         } finally { Stop-LatencyProxy $slow }
     }
 
+    It 'shows one progress parent record per engine, each engine''s layers under its own' {
+        $fresh = New-FreshImage -Prefix fresh/many-engines -Layers 2
+        $ps = Invoke-InNewRunspace "Install-ContainerImage -Name '$fresh' -Engine '$address', '$context'"
+        try {
+            $installed = @($ps.Invoke())
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            @($installed.Engine | Sort-Object) | Should -Be @(@($address, $context) | Sort-Object)
+            $records = @($ps.Streams.Progress)
+        } finally { $ps.Dispose(); Remove-TestImage "${fresh}:latest" }
+        $parents = @($records | Where-Object { $_.ParentActivityId -lt 0 -and $_.Activity -like "Installing $fresh on engine *" })
+        $byEngine = $parents | Group-Object { $_.Activity -replace '^.* on engine ' }
+        @($byEngine.Name | Sort-Object) | Should -Be @(@($address, $context) | Sort-Object)
+        foreach ($group in $byEngine) { @($group.Group.ActivityId | Sort-Object -Unique).Count | Should -Be 1 }
+        $parentIds = @($byEngine | ForEach-Object { $_.Group[0].ActivityId })
+        ($parentIds | Sort-Object -Unique).Count | Should -Be 2
+        $layers = @($records | Where-Object ParentActivityId -ge 0)
+        $layers | Should -Not -BeNullOrEmpty
+        foreach ($layer in $layers) { $parentIds | Should -Contain $layer.ParentActivityId }
+    }
+
     It 'works through the fleet''s TLS engine beside the first one' -Skip:(-not $env:CONTAINERIMAGE_TEST_TLS_CONTEXT) {
         Invoke-Docker --context $env:CONTAINERIMAGE_TEST_TLS_CONTEXT pull -q microsoft/nanoserver | Out-Null
         $images = @(Get-ContainerImage -Name microsoft/nanoserver -Engine $address, $env:CONTAINERIMAGE_TEST_TLS_CONTEXT)
