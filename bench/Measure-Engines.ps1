@@ -87,8 +87,8 @@ try {
             param($Module, $Engines, $Rounds, $Transport)
             $env:CONTAINERIMAGE_TRANSPORT = $Transport
             Import-Module $Module
+            $null = Get-ContainerImage -Engine $Engines   # warm: backend up (its transport chosen), one client per engine
             $used = & (Get-Module ContainerImage) { $script:Backend.Transport }
-            $null = Get-ContainerImage -Engine $Engines   # warm: backend up, one client per engine
             $fleet = [System.Collections.Generic.List[double]]::new()
             $alone = @{}; foreach ($engine in $Engines) { $alone[$engine] = [System.Collections.Generic.List[double]]::new() }
             $docker = [System.Collections.Generic.List[double]]::new()

@@ -73,6 +73,13 @@ Describe 'One request per engine' {
         $images[0].Engine | Should -Be $context
     }
 
+    It 'completes -Engine with docker''s context names' {
+        $line = "Get-ContainerImage -Engine $($context.Substring(0, 12))"
+        (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Contain $context
+        $line = 'Remove-ContainerImage -Context def'
+        (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Contain 'default'
+    }
+
     It 'refuses an empty engine name as an InvalidArgument error, asking nothing' {
         $failure = $null
         try { Get-ContainerImage -Name $image -Engine $address, '' -ErrorAction Stop } catch { $failure = $_ }

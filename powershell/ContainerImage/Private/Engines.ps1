@@ -17,6 +17,12 @@ function Get-EngineList {
     # the command line is refused in Assert-EngineArgument; one from a piped object (an empty CSV cell)
     # means none, as $null does.
     param([string[]] $Engine)
+    # The common cases without a set: no engine (every call without -Engine), and one.
+    if ($null -eq $Engine -or $Engine.Count -eq 0) { return , $script:NoEngine }
+    if ($Engine.Count -eq 1) {
+        if ([string]::IsNullOrWhiteSpace($Engine[0])) { return , $script:NoEngine }
+        return , [string[]]@($Engine[0].Trim())
+    }
     $seen = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::Ordinal)
     $list = [System.Collections.Generic.List[string]]::new()
     foreach ($name in $Engine) {
@@ -24,9 +30,10 @@ function Get-EngineList {
         $name = $name.Trim()
         if ($seen.Add($name)) { $list.Add($name) }
     }
-    if (-not $list.Count) { return , [string[]]::new(1) }
+    if (-not $list.Count) { return , $script:NoEngine }
     , $list.ToArray()
 }
+$script:NoEngine = [string[]]::new(1)   # one $null: the environment's engine (read only: shared by every call)
 
 function Assert-EngineArgument {
     # In a cmdlet's begin block: -Engine as given on the command line has no empty or blank name.
