@@ -121,7 +121,8 @@ BeforeAll {
         'ContainerImage.RemovalResult'        = @(Remove-ContainerImage -Name $untag -Confirm:$false)
         'ContainerImage.Image#Engines'        = @(Get-ContainerImage -Name $longRepository, 'microsoft/*' -Engine $fleet)
         'ContainerImage.HistoryEntry#Engines' = @(Get-ContainerImageHistory microsoft/aspnet:latest -Engine $fleet)
-        'ContainerImage.Compatibility#Engines' = @(Test-ContainerImage microsoft/nanoserver, "${longRepository}:$tag" -Engine $fleet)
+        # Each name is tested on every engine in turn: sorted by engine, one group each.
+        'ContainerImage.Compatibility#Engines' = @(Test-ContainerImage microsoft/nanoserver, "${longRepository}:$tag" -Engine $fleet | Sort-Object Engine -Stable)
     }
     # History of a layer made by a long command (docker cuts CREATED BY at 45 in its table).
     $longCommand = '/bin/sh -c #(nop) COPY multi:0123456789abcdef0123456789abcdef in C:\inetpub\wwwroot\app '
@@ -223,7 +224,8 @@ Describe 'The views of <_>' -ForEach $ViewNames {
 
     It 'cuts nothing that fits at <_> characters' -ForEach 120, 200 {
         $width = $_
-        $lines = @(Get-RenderedLine $objects $width $view | Where-Object { $_.Trim() })
+        $rendered = Get-RenderedLine $objects $width $view
+        $lines = @($rendered | Where-Object { $_.Trim() })
         if ($view.Kind -eq 'List') {
             # A list wraps a long value onto more lines, and cuts nothing: each value is there whole.
             $text = ($lines | ForEach-Object { $_.Substring([math]::Min($_.Length, ($view.Columns.Label | Measure-Object Length -Maximum).Maximum + 3)) }) -join ''
