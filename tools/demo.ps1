@@ -112,6 +112,14 @@ Get-Content $list
 Sync-ContainerImage -Path $list -WhatIf
 Remove-Item $list
 
+Step 'Many engines from one pipeline: a fleet listing, grouped by engine, and a removal routed to each image''s own engine'
+# The sandbox's engine by two names (its address and a docker context), as a fleet of two hosts; with the
+# fleet's TLS engine (CONTAINERIMAGE_TEST_TLS_CONTEXT) when the sandbox runs one.
+docker tag microsoft/nanoserver demo/fleet:old
+$fleet = @($env:DOCKER_HOST, 'default') + @($env:CONTAINERIMAGE_TEST_TLS_CONTEXT | Where-Object { $_ })
+Get-ContainerImage -Engine $fleet -Name microsoft/nanoserver
+Get-ContainerImage -Engine $env:DOCKER_HOST -Name demo/fleet:old | Remove-ContainerImage -Confirm:$false -PassThru | Format-Table Image, Engine
+
 Step 'The DSC resource ContainerImage: Get, Test, Set'
 $dsc = & (Import-Module (Join-Path $PSScriptRoot '../powershell/ContainerImageDsc') -PassThru) { [ContainerImage]::new() }
 $dsc.Name = 'microsoft/aspnet'; $dsc.Tag = 'nanoserver'; $dsc.Ensure = 'Present'

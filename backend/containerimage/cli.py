@@ -147,12 +147,12 @@ def print_table(term, columns, table, first_style=lambda value: "name"):
 def cmd_serve(args, term):
     protocol_out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but protocol messages may reach the protocol channel
-    Server(sys.stdin.buffer, protocol_out, Engine(), METHODS).serve(cancel_at_end=args.cancel_at_end)
+    Server(sys.stdin.buffer, protocol_out, _engine(args), METHODS).serve(cancel_at_end=args.cancel_at_end)
     return ExitStatus.SUCCESS
 
 
 def cmd_images(args, term):
-    result = images.list_images(Context(Engine()), name=args.name or None, all=args.all)
+    result = images.list_images(Context(_engine(args)), name=args.name or None, all=args.all)
     columns = ("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE")
     table = [(r["Repository"] or "<none>", r["Tag"] or "<none>", r["Id"], human_age(_created_epoch(r["Created"])),
               human_size(r["Size"])) for r in result["images"]]
@@ -189,7 +189,7 @@ def layer_lines(term):
 
 
 def cmd_pull(args, term):
-    context = Context(Engine(), layer_lines(term))
+    context = Context(_engine(args), layer_lines(term))
     result = images.pull_image(context, name=args.name, all_tags=args.all_tags, platform=args.platform)
     if result["digest"]:
         term.stdout.write(f"Digest: {result['digest']}\n")
@@ -227,7 +227,7 @@ class ProgressLine:
 
 def cmd_save(args, term):
     progress = ProgressLine(term)
-    context = Context(Engine(), progress)
+    context = Context(_engine(args), progress)
     try:
         if args.output is None:
             return _save_to_stdout(args, term, context)
@@ -256,7 +256,7 @@ def _save_to_stdout(args, term, context):
 
 def cmd_load(args, term):
     progress = ProgressLine(term)
-    context = Context(Engine(), progress)
+    context = Context(_engine(args), progress)
     try:
         if args.input is not None:
             loaded = archive.load_image(context, path=os.path.abspath(args.input))["loaded"]
@@ -279,7 +279,7 @@ def _load_from_stdin(context):
 
 
 def cmd_commit(args, term):
-    result = commit.commit_container(Context(Engine()), container=args.container, name=args.name,
+    result = commit.commit_container(Context(_engine(args)), container=args.container, name=args.name,
                                      message=args.message, author=args.author, changes=args.change or None,
                                      pause=not args.no_pause)
     _print_named_rows(term, result["images"])
@@ -287,7 +287,7 @@ def cmd_commit(args, term):
 
 
 def cmd_tag(args, term):
-    context = Context(Engine())
+    context = Context(_engine(args))
     for target in args.target:
         _print_named_rows(term, commit.tag_image(context, name=args.source, target=target)["images"])
     return ExitStatus.SUCCESS
@@ -305,7 +305,7 @@ CREATED_BY_WIDTH = 45  # docker history cuts the command there, with an ellipsis
 
 
 def cmd_history(args, term):
-    rows = history.image_history(Context(Engine()), name=args.name)["history"]
+    rows = history.image_history(Context(_engine(args)), name=args.name)["history"]
     table = [(_history_id(r, args.no_trunc), human_age(_created_epoch(r["Created"])),
               _created_by(r["CreatedBy"], args.no_trunc), human_size(r["Size"]), r["Comment"]) for r in rows]
     print_table(term, HISTORY_COLUMNS, table, lambda value: "dim" if value == history.MISSING else None)
@@ -328,7 +328,7 @@ DESCRIPTION_WIDTH = 45  # docker search cuts descriptions there
 
 
 def cmd_search(args, term):
-    result = search.search(Context(Engine()), term=args.term, registry=args.registry or None, limit=args.limit,
+    result = search.search(Context(_engine(args)), term=args.term, registry=args.registry or None, limit=args.limit,
                            stars=args.stars, official=args.official, automated=args.automated,
                            list_tags=args.tags)
     for warning in result["warnings"]:
@@ -363,7 +363,7 @@ def cmd_login(args, term):
     username = args.username or _ask("user name", "give --username", input, "Username: ")
     password = _password_from_stdin() if args.password_stdin else \
         _ask("password", "give --password-stdin and the password on stdin", getpass.getpass, "Password: ")
-    result = registry.login(Context(Engine()), username=username, password=password, registry=args.server)
+    result = registry.login(Context(_engine(args)), username=username, password=password, registry=args.server)
     if result["Store"] == "config.json":
         term.stderr.write(f"WARNING! The password is stored unencrypted in {config_path()}. Configure a "
                           "credential helper (credsStore in that file) to keep it in the system's keychain.\n")
@@ -386,13 +386,13 @@ def _password_from_stdin():
 
 
 def cmd_logout(args, term):
-    result = registry.logout(Context(Engine()), registry=args.server)
+    result = registry.logout(Context(_engine(args)), registry=args.server)
     term.stdout.write(f"Removed the login for {term.style(result['Registry'], 'name')} (from {result['Store']})\n")
     return ExitStatus.SUCCESS
 
 
 def cmd_push(args, term):
-    context = Context(Engine(), layer_lines(term))
+    context = Context(_engine(args), layer_lines(term))
     try:
         result = push.push_image(context, name=args.name, all_tags=args.all_tags)
     except errors.Unauthorized as exc:
@@ -406,7 +406,7 @@ def cmd_push(args, term):
 
 def cmd_rmi(args, term):
     """Like docker rmi: what each name untagged and deleted; a refused name does not stop the others."""
-    context = Context(Engine())
+    context = Context(_engine(args))
     status = ExitStatus.SUCCESS
     for name in args.name:
         try:
@@ -432,7 +432,7 @@ PRUNE_COLUMNS = ("IMAGE", "IMAGE ID", "SIZE", "WHY")
 
 def cmd_prune(args, term):
     """Lists what goes, asks (unless -f), then removes exactly that; like docker image prune [-a]."""
-    context = Context(Engine())
+    context = Context(_engine(args))
     options = {"unused": args.unused, "label": args.label or None}
     plan = remove.prune_images(context, dry_run=True, **options)["images"]
     if not plan:
@@ -456,12 +456,31 @@ def cmd_prune(args, term):
     return ExitStatus.SUCCESS
 
 
+def _engine(args):
+    """The engine --engine names (a docker context name, an address or 'default'), else the one the
+    environment names, as for the docker CLI."""
+    return _engine_named(getattr(args, "engine", None))
+
+
+def _engine_named(name):
+    return Engine(name=name) if name else Engine()
+
+
+def _engine_name(text):
+    """--engine's value: a name, not an empty string."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an engine name cannot be empty: give a docker context name, an address "
+                                         "(unix://, tcp://host:port, ssh://[user@]host) or 'default'")
+    return text.strip()
+
+
 def cmd_dsc(args, term):
     """The DSC v3 command resource (dsc.py): the instance as JSON on stdin, JSON lines on stdout; a failure
     is one JSON trace line {"error": message} on stderr, as DSC reads them, and the exit code of its kind."""
-    context = Context(Engine())
+    text = sys.stdin.read()
+    context = Context(_engine_named(dsc.engine_of(text) or getattr(args, "engine", None)))
     try:
-        lines = dsc.invoke(args.operation, sys.stdin.read(), context)
+        lines = dsc.invoke(args.operation, text, context)
     except Exception as exc:
         error = errors.translate(exc, engine=context.engine)
         term.stderr.write(json.dumps({"error": error.message}) + "\n")
@@ -473,7 +492,7 @@ def cmd_dsc(args, term):
 
 def cmd_test(args, term):
     """Whether the engine's host can run an image: a verdict line, the reason, and an exit code to test."""
-    row = compatibility.test_image(Context(Engine()), name=args.name, isolation=args.isolation,
+    row = compatibility.test_image(Context(_engine(args)), name=args.name, isolation=args.isolation,
                                    platform=args.platform, remote=args.remote)
     verdict = {True: ("runs", "name"), False: ("does not run", "error"), None: ("cannot tell", "dim")}[row["Compatible"]]
     image = "/".join(p for p in (row["ImageOs"], row["Architecture"]) if p) or "unknown platform"
@@ -531,6 +550,9 @@ def parser():
     p = argparse.ArgumentParser(prog="containerimage", description="Manage container images on a Docker engine.",
                                 epilog="Exit codes: " + ", ".join(f"{s.value} {s.name.lower()}" for s in ExitStatus))
     p.add_argument("--version", action="version", version=f"containerimage {__version__}")
+    engine_help = ("the engine: a docker context name, an address (unix://, npipe://, tcp://host:port, "
+                   "ssh://[user@]host) or 'default' (default: DOCKER_HOST, DOCKER_CONTEXT, docker's current context)")
+    p.add_argument("--engine", "--context", dest="engine", type=_engine_name, metavar="NAME", help=engine_help)
     sub = p.add_subparsers(dest="command", required=True)
     serve_p = sub.add_parser("serve", help="serve JSON-RPC on stdin/stdout (the PowerShell module's backend)")
     serve_p.add_argument("--cancel-at-end", action="store_true",
@@ -638,6 +660,9 @@ def parser():
     copy_p.add_argument("--include-foreign-layers", action="store_true",
                         help="copy foreign (non-distributable) Windows base layers too")
     copy_p.set_defaults(run=cmd_copy)
+    for command in sub.choices.values():  # also after the command: containerimage images --engine web1
+        command.add_argument("--engine", "--context", dest="engine", type=_engine_name, metavar="NAME",
+                             default=argparse.SUPPRESS, help=engine_help)
     return p
 
 
@@ -661,6 +686,6 @@ def main(argv=None):
         return ExitStatus.CANCELLED
     except Exception as exc:
         # A lost engine is named as the command resolved it (the same environment, so the same answer).
-        error = errors.translate(exc, engine=Engine().locate() if errors.connection_failure(exc) else None)
+        error = errors.translate(exc, engine=_engine(args).locate() if errors.connection_failure(exc) else None)
         term.error(f"Error: {error.message}")
         return _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)

@@ -8,7 +8,8 @@ DSC writes the instance (the desired state) as JSON on stdin; the command prints
         first itself (implementsPretest) and deletes for _exist false (handlesExist)
 An instance: name (required; may carry :tag or @digest), tag (default latest), digest (a pin), latest (true:
 also the version the registry serves now; no pin then), _exist (DSC's canonical Ensure; `ensure:
-Present|Absent` is accepted too), id (read-only: the local image id).
+Present|Absent` is accepted too), engine (the engine it is on: a docker context name, an address or
+'default'; without it, the one the environment names), id (read-only: the local image id).
 The state logic is operations/state.py's, shared with the PowerShell class resource and Sync-ContainerImage.
 """
 
@@ -19,7 +20,7 @@ from .operations import state
 
 OPERATIONS = ("get", "test", "set")
 _INPUT_KEYS = {"name": "name", "tag": "tag", "digest": "digest", "ensure": "ensure", "_exist": "_exist",
-               "latest": "latest"}
+               "latest": "latest", "engine": "engine"}
 _READ_ONLY = ("id", "_indesiredstate")  # DSC may hand back what get printed: ignored
 _PROPERTY = {"Ensure": "_exist", "Digest": "digest", "Latest": "latest"}  # state.py's property names -> the instance's
 
@@ -38,14 +39,17 @@ def desired(text):
         if known is None:
             if key.lower() in _READ_ONLY:
                 continue
-            raise InvalidParams(f"Unknown property '{key}': an instance has name, tag, digest, latest and _exist.",
+            raise InvalidParams(f"Unknown property '{key}': an instance has name, tag, digest, latest, engine and _exist.",
                                 key)
         given[known] = value
-    for key in ("name", "tag", "digest", "ensure"):
+    for key in ("name", "tag", "digest", "ensure", "engine"):
         if given.get(key) is not None and not isinstance(given[key], str):
             raise InvalidParams(f"'{key}' must be a string, not {json.dumps(given[key])}.", key)
     if "latest" in given and not isinstance(given["latest"], bool):
         raise InvalidParams(f"'latest' must be true or false, not {json.dumps(given['latest'])}.", "latest")
+    if given.get("engine") is not None and not given["engine"].strip():
+        raise InvalidParams("'engine' must name an engine (a docker context name, an address or 'default'), "
+                            "not an empty string; leave it out for the one the environment names.", "engine")
     if "_exist" in given and not isinstance(given["_exist"], bool):
         raise InvalidParams(f"'_exist' must be true or false, not {json.dumps(given['_exist'])}.", "_exist")
     if not given.get("name"):
@@ -58,6 +62,21 @@ def desired(text):
         ensure = from_exist
     return state.desired(given["name"], given.get("tag"), ensure or "Present", given.get("digest"),
                          bool(given.get("latest")))
+
+
+def engine_of(text):
+    """The engine the instance names (its "engine", any case), or None: read before the engine is made;
+    anything wrong with the instance is reported by desired()."""
+    try:
+        given = json.loads(text) if text.strip() else None
+    except ValueError:
+        return None
+    if not isinstance(given, dict):
+        return None
+    for key, value in given.items():
+        if key.lower() == "engine" and isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def instance(found):
@@ -80,13 +99,14 @@ def invoke(operation, text, ctx):
     """The lines to print for one operation."""
     want = desired(text)
     api = ctx.engine.client()
+    engine = {"engine": ctx.engine.name} if getattr(ctx.engine, "name", None) else {}
     if operation == "get":
-        return [json.dumps(instance(state.get(api, want, ctx)))]
+        return [json.dumps(dict(instance(state.get(api, want, ctx)), **engine))]
     if operation == "test":
         found = state.get(api, want, ctx)
-        return [json.dumps(dict(instance(found), _inDesiredState=found["InDesiredState"])),
+        return [json.dumps(dict(instance(found), **engine, _inDesiredState=found["InDesiredState"])),
                 json.dumps(properties(found["Differing"]))]
     if operation == "set":
         outcome = state.apply(ctx, want)
-        return [json.dumps(instance(outcome["State"])), json.dumps(properties(outcome["Changed"]))]
+        return [json.dumps(dict(instance(outcome["State"]), **engine)), json.dumps(properties(outcome["Changed"]))]
     raise InvalidParams(f"Unknown operation '{operation}': {', '.join(OPERATIONS)}.", operation)

@@ -145,12 +145,12 @@ class Server:
             if not isinstance(message, dict) or "id" in message:
                 self._send(protocol.error_response(request_id, exc.to_dict()))
             return
-        pool.submit(self._run, request_id, method, call, context)
+        pool.submit(self._run, request_id, method, call, context, engine_name)
 
-    def _run(self, request_id, method, call, context):
+    def _run(self, request_id, method, call, context, engine_name=None):
         try:
             context.check_cancelled()
-            reply = protocol.response(request_id, call())
+            reply = protocol.response(request_id, _stamp(call(), engine_name))
         except Exception as exc:  # every failure becomes an error response, never a dead thread
             error = (errors.Cancelled("The request was cancelled.") if context.cancelled
                      else errors.translate(exc, engine=context.engine))
@@ -190,6 +190,23 @@ class Server:
             self._writer.write_bytes(data)
         except (OSError, ValueError):  # the reader went away; the loop ends when stdin closes
             log.debug("could not write a message", exc_info=True)
+
+
+def _stamp(result, engine_name):
+    """A result for a request that named its engine, with "Engine": that name on the result and on each
+    object of its lists (the rows the module outputs), so that every object remembers the engine it came
+    from, as the user named it. A request that names none is answered as it always was."""
+    if engine_name is None or not isinstance(result, dict):
+        return result
+    result.setdefault("Engine", engine_name)
+    for value in result.values():
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    item.setdefault("Engine", engine_name)
+                    if isinstance(item.get("result"), dict):  # one answer of several (image.remove_many)
+                        item["result"].setdefault("Engine", engine_name)
+    return result
 
 
 def _validate(message):

@@ -14,6 +14,8 @@ if ($started -is [hashtable]) { $script:Backend = $started }
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Public", '*.ps1')) { . $file }
 
 Register-ContainerImageCompleter
+Register-EngineCompleter
 Register-ContainerImageDisplay
+Register-EngineTypeData
 
 $ExecutionContext.SessionState.Module.OnRemove = { Stop-Backend }

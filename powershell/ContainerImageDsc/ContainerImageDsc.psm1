@@ -23,7 +23,9 @@ function Invoke-ContainerImageState {
     if ($Resource.Tag) { $params.tag = [string]$Resource.Tag }
     if ($Resource.Digest) { $params.digest = [string]$Resource.Digest }
     if ($Resource.Latest) { $params.latest = $true }
-    $result = & (Get-ContainerImageModule) { param($m, $p) Invoke-Backend -Method $m -Params $p } $Method $params
+    # The engine the resource names (a docker context name, an address or 'default'), else the environment's.
+    $engine = if ($Resource.Engine) { ([string]$Resource.Engine).Trim() } else { '' }
+    $result = & (Get-ContainerImageModule) { param($m, $p, $e) Invoke-Backend -Method $m -Params $p -Engine $e } $Method $params $engine
     if ($result -is [System.Management.Automation.ErrorRecord]) { throw $result }
     $result
 }
@@ -66,6 +68,11 @@ class ContainerImage {
     [DscProperty()]
     [bool] $Latest
 
+    # The engine the image is on: a docker context name, an address (unix://, tcp://host:port,
+    # ssh://[user@]host) or 'default'; empty: the one the environment names (DOCKER_HOST, DOCKER_CONTEXT).
+    [DscProperty()]
+    [string] $Engine
+
     # The id of the local image the tag names (none when absent).
     [DscProperty(NotConfigurable)]
     [string] $Id
@@ -100,6 +107,7 @@ class ContainerImage {
         $resource.Digest = $State.Digest
         $resource.Id = $State.Id
         if ($State.PSObject.Properties['Latest']) { $resource.Latest = [bool]$State.Latest }
+        if ($State.PSObject.Properties['Engine']) { $resource.Engine = $State.Engine }
         $resource.Reasons = @(foreach ($found in $State.Reasons) { [Reason]@{ Code = $found.Code; Phrase = $found.Phrase } })
         return $resource
     }

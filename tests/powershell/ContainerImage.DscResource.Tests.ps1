@@ -91,6 +91,17 @@ Describe 'The ContainerImage DSC resource' {
             (New-Resource $name).Test() | Should -BeFalse
         }
 
+        It 'Get() on a named engine asks that engine, and says which; an engine down throws naming it' {
+            Invoke-Docker pull -q microsoft/nanoserver | Out-Null
+            $resource = New-Resource microsoft/nanoserver
+            $resource.Engine = $env:DOCKER_HOST
+            $state = $resource.Get()
+            $state.Ensure | Should -Be 'Present'
+            $state.Engine | Should -Be $env:DOCKER_HOST
+            $resource.Engine = "unix://$(Join-Path $env:CONTAINERIMAGE_SANDBOX 'dsc-nothing.sock')"
+            { $resource.Get() } | Should -Throw "*dsc-nothing.sock*"
+        }
+
         It 'Set() pulls it, then Test() passes and Get() has its id and digest' {
             $since = [datetime]::UtcNow
             (New-Resource $name).Set()
@@ -281,7 +292,7 @@ Describe 'The ContainerImage DSC resource' {
             # 'ClassBased', or its number once the adapter answers from its cache (~/.dsc/PSAdapterCache.json).
             $found[0].implementedAs | Should -BeIn @('ClassBased', '1')
             $found[0].capabilities | Should -Be @('get', 'test', 'set')
-            $found[0].properties | Should -Be @('Name', 'Tag', 'Ensure', 'Digest', 'Latest', 'Id', 'Reasons')
+            $found[0].properties | Should -Be @('Name', 'Tag', 'Ensure', 'Digest', 'Latest', 'Engine', 'Id', 'Reasons')
             @($list.Output | Where-Object type -like 'ContainerImage/*').Count | Should -Be 0 -Because 'ContainerImage exports no DSC resource now'
         }
 

@@ -181,3 +181,21 @@ Describe 'containerimage dsc, run as the manifest says' {
         $Manifest.exitCodes.'2' | Should -BeLike 'Invalid input*'
     }
 }
+
+Describe 'containerimage dsc on a named engine' {
+    It 'gets the image on the engine the instance names, saying which; an engine down is exit code 4 naming it' {
+        Invoke-Docker pull -q microsoft/nanoserver | Out-Null
+        $result = Invoke-DscOperation get @{ name = 'microsoft/nanoserver'; engine = $env:DOCKER_HOST }
+        $result.ExitCode | Should -Be 0
+        $result.Output[0]._exist | Should -BeTrue
+        $result.Output[0].engine | Should -Be $env:DOCKER_HOST
+        Test-Instance (@{ name = 'microsoft/nanoserver'; engine = $env:DOCKER_HOST } | ConvertTo-Json) | Should -BeTrue
+        $down = "unix://$(Join-Path $env:CONTAINERIMAGE_SANDBOX 'dscv3-nothing.sock')"
+        $result = Invoke-DscOperation test @{ name = 'microsoft/nanoserver'; engine = $down }
+        $result.ExitCode | Should -Be 4
+        ($result.Stderr | ConvertFrom-Json).error | Should -BeLike "*$down*"
+        $result = Invoke-DscOperation get @{ name = 'microsoft/nanoserver'; engine = ' ' }
+        $result.ExitCode | Should -Be 2
+        ($result.Stderr | ConvertFrom-Json).error | Should -BeLike "*'engine' must name an engine*"
+    }
+}

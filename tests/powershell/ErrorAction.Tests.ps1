@@ -390,7 +390,9 @@ Describe 'One way to report an error' {
             }, $true)
             foreach ($call in $calls) { "$($file.Name): $($call.Extent.Text.Split([char]10)[0])" }
         }
-        $found | Should -Be @("Set-ContainerImageSetting.ps1: `$PSCmdlet.ThrowTerminatingError((New-ContainerImageError -Kind InvalidParams -Target 'Set-ContainerImageSetting' ``")
+        # The two parameter errors: Set-ContainerImageSetting with nothing to change, and an empty -Engine name.
+        $found | Should -Be @("Set-ContainerImageSetting.ps1: `$PSCmdlet.ThrowTerminatingError((New-ContainerImageError -Kind InvalidParams -Target 'Set-ContainerImageSetting' ``",
+            "Engines.ps1: `$Cmdlet.ThrowTerminatingError((New-ContainerImageError -Kind InvalidParams -Target 'Engine' ``")
     }
 }
 

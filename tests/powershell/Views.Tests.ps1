@@ -45,7 +45,26 @@ BeforeAll {
             }
             $kind = 'List'
         }
-        [pscustomobject]@{ Name = $Name; TypeName = (& $text $view 'ViewSelectedBy/TypeName'); Kind = $kind; Columns = @($columns) }
+        [pscustomobject]@{ Name = $Name; TypeName = (& $text $view 'ViewSelectedBy/TypeName'); Kind = $kind; Columns = @($columns)
+            GroupBy = [bool]$view.SelectSingleNode('GroupBy'); TypeNames = @($view.SelectNodes('ViewSelectedBy/TypeName') | ForEach-Object InnerText) }
+    }
+
+    function Get-RenderedLine {
+        # The lines of objects rendered at a width. A view grouped by Engine (several engines) has a group
+        # line ("Engine: web1") and the table's header again per group: those are left out, so that what
+        # remains is one header and one line per object, as for the other views.
+        param($Objects, [int] $Width, $View)
+        $lines = @(($Objects | Out-String -Width $Width) -split '\r?\n')
+        if (-not $View.GroupBy) { return , $lines }
+        $content = @($lines | Where-Object { $_.Trim() })
+        $header = $content | Where-Object { $_ -notmatch '^\s+Engine: ' } | Select-Object -First 2
+        $kept = [System.Collections.Generic.List[string]]::new()
+        foreach ($line in $lines) {
+            if ($line -match '^\s+Engine: ') { continue }
+            if ($kept -contains $line -and $line -in $header) { continue }
+            $kept.Add($line)
+        }
+        , $kept.ToArray()
     }
 
     function Get-CellText {
@@ -83,6 +102,7 @@ BeforeAll {
 
     $now = [datetime]::UtcNow
     $setting = Get-ContainerImageSetting
+    $fleet = $env:DOCKER_HOST, 'default'   # two names of the sandbox engine: several engines answer
     $samples = @{
         'ContainerImage.Image'                = @(Get-ContainerImage -Name $longRepository, 'microsoft/*') + @(New-TypedObject 'ContainerImage.Image' @(
                 @{ Id = '0123456789ab'; FullId = "sha256:$('0123456789ab' * 5)abcd"; Created = $now.AddMinutes(-90); Size = 5368709120
@@ -99,6 +119,10 @@ BeforeAll {
         'ContainerImage.Compatibility'        = @(Test-ContainerImage microsoft/nanoserver, "${longRepository}:$tag")
         'ContainerImage.PushResult'           = @(Publish-ContainerImage -Name "${pushName}:windowsservercore-ltsc2022")
         'ContainerImage.RemovalResult'        = @(Remove-ContainerImage -Name $untag -Confirm:$false)
+        'ContainerImage.Image#Engines'        = @(Get-ContainerImage -Name $longRepository, 'microsoft/*' -Engine $fleet)
+        'ContainerImage.HistoryEntry#Engines' = @(Get-ContainerImageHistory microsoft/aspnet:latest -Engine $fleet)
+        # Each name is tested on every engine in turn: sorted by engine, one group each.
+        'ContainerImage.Compatibility#Engines' = @(Test-ContainerImage microsoft/nanoserver, "${longRepository}:$tag" -Engine $fleet | Sort-Object Engine -Stable)
     }
     # History of a layer made by a long command (docker cuts CREATED BY at 45 in its table).
     $longCommand = '/bin/sh -c #(nop) COPY multi:0123456789abcdef0123456789abcdef in C:\inetpub\wwwroot\app '
@@ -129,6 +153,18 @@ BeforeAll {
             OldId = 'ba9876543210'; NewId = $null; Line = $null; Key = 'Keep ba9876543210'; FullOldId = "sha256:$('ba9876543210' * 5)dcba"
             Reason = "registry.example.com:5000/team/webapp:windowsservercore is not listed, but 1 container depends on it: 9d929df771c4 'webapp-frontend' (running)."
             Containers = @([pscustomobject]@{ Id = '9d929df771c4'; Name = 'webapp-frontend'; State = 'running' }) })
+    # Typed objects of several engines, each engine's together as they come.
+    foreach ($type in 'ContainerImage.RemovalResult', 'ContainerImage.PushResult', 'ContainerImage.SyncChange') {
+        $samples["$type#Engines"] = @(foreach ($engine in 'tcp://web-frontend-01.example.com:2376', 'web2') {
+                foreach ($object in @($samples[$type])) {
+                    $copy = [pscustomobject]@{}
+                    foreach ($property in $object.PSObject.Properties) { if ($property.Name -ne 'Engine') { $copy | Add-Member -NotePropertyName $property.Name -NotePropertyValue $property.Value } }
+                    $copy | Add-Member -NotePropertyName Engine -NotePropertyValue $engine
+                    $copy.pstypenames.Insert(0, $type); $copy.pstypenames.Insert(0, "$type#Engines")
+                    $copy
+                }
+            })
+    }
     $samples['ContainerImage.RegistryLogin'] = New-TypedObject 'ContainerImage.RegistryLogin' @(
         @{ Registry = 'registry.example.com:5000'; UserName = 'team-webapp-deployment-robot'; Store = 'config.json' }
         @{ Registry = 'https://index.docker.io/v1/'; UserName = 'someone'; Store = 'secretservice' })
@@ -187,7 +223,7 @@ Describe 'The views of <_>' -ForEach $ViewNames {
     # 59: what the console host of a 60-column terminal lays tables out for.
     It 'shows every column at <_> characters, within the width, each header on one line' -ForEach 59, 60, 80, 120, 200 {
         $width = $_
-        $lines = @(($objects | Out-String -Width $width) -split '\r?\n')
+        $lines = Get-RenderedLine $objects $width $view
         foreach ($line in $lines) { $line.Length | Should -BeLessOrEqual $width -Because "line '$line'" }
         if ($view.Kind -eq 'List') {
             foreach ($column in $view.Columns) {
@@ -217,7 +253,8 @@ Describe 'The views of <_>' -ForEach $ViewNames {
 
     It 'cuts nothing that fits at <_> characters' -ForEach 120, 200 {
         $width = $_
-        $lines = @(($objects | Out-String -Width $width) -split '\r?\n' | Where-Object { $_.Trim() })
+        $rendered = Get-RenderedLine $objects $width $view
+        $lines = @($rendered | Where-Object { $_.Trim() })
         if ($view.Kind -eq 'List') {
             # A list wraps a long value onto more lines, and cuts nothing: each value is there whole.
             $text = ($lines | ForEach-Object { $_.Substring([math]::Min($_.Length, ($view.Columns.Label | Measure-Object Length -Maximum).Maximum + 3)) }) -join ''
@@ -417,5 +454,30 @@ Describe 'Export-Csv of the structured properties' {
         $alias.Tags[@($alias.Tags.Keys)[0]] | Should -Not -BeNullOrEmpty   # still indexed by build
         $keep = $samples['ContainerImage.SyncChange'][1]
         ($keep | ConvertTo-Csv | ConvertFrom-Csv).Containers | Should -BeExactly 'webapp-frontend'
+    }
+}
+
+Describe 'Objects of several engines and deserialized objects' {
+    It 'groups <_> by Engine, one group per engine, with the same columns as the one-engine view' -ForEach @($ViewNames | Where-Object { $_ -like '*#Engines' }) {
+        $view = Get-ViewDefinition $_
+        $base = Get-ViewDefinition ($_ -replace '#Engines$')
+        $view.GroupBy | Should -BeTrue
+        ($view.Columns | ForEach-Object { "$($_.Label)|$($_.Width)|$($_.Property)|$($_.ScriptBlock)" }) |
+            Should -Be ($base.Columns | ForEach-Object { "$($_.Label)|$($_.Width)|$($_.Property)|$($_.ScriptBlock)" })
+        $objects = @($samples[$view.TypeName])
+        $engines = @($objects.Engine | Select-Object -Unique)
+        $engines.Count | Should -BeGreaterThan 1
+        $text = ($objects | Out-String -Width 120) -split '\r?\n'
+        @($text | Where-Object { $_ -match '^\s+Engine: ' }).Count | Should -Be $engines.Count
+        foreach ($engine in $engines) { $text | Should -Contain "   Engine: $engine" }
+    }
+
+    It 'selects <_> for Deserialized objects too, which render as the live ones' -ForEach $ViewNames {
+        $view = Get-ViewDefinition $_
+        $view.TypeNames | Should -Contain "Deserialized.$($view.TypeName)"
+        $objects = @($samples[$view.TypeName])
+        $copies = @([System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($objects, 3)))
+        $copies[0].pstypenames[0] | Should -Be "Deserialized.$($view.TypeName)"
+        ($copies | Out-String -Width 120) | Should -Be ($objects | Out-String -Width 120)
     }
 }

@@ -10,6 +10,7 @@ The image list is YAML; keys are matched case-insensitively, and anything else i
       - registry.example.com:5000/team/app:1.2   # a plain reference is fine too
       - Name: mcr.microsoft.com/windows/servercore:ltsc2022
         Latest: true                        # optional: also what the registry serves now (no Digest then)
+    Engine: web1                            # optional: the engine(s) the list is for (a name or a list)
 
 Each listed image is brought to its desired state by state.py (Install when missing, Update when its
 content is not the pinned digest, or with Latest: true when the registry has a newer version; a tag without
@@ -31,6 +32,7 @@ into account), applies the changes whose Key the caller confirmed (all when `onl
 reports each failure without stopping the others.
 """
 
+import collections
 from dataclasses import dataclass
 from typing import List, Optional
 
@@ -52,14 +54,18 @@ class Item:
 
 # ------------------------------------------------------------------------------------------ the file
 
+ImageList = collections.namedtuple("ImageList", "items prune engines")
+
+
 def read_image_list(path):
     """[Item] from the file; NotFound, PermissionDenied or one InvalidData naming file, line and column."""
     return read_list(path)[0]
 
 
 def read_list(path):
-    """([Item], the Prune: policy {"older_than", "keep_latest"} or None) from the file; NotFound,
-    PermissionDenied or one InvalidData naming file, line and column."""
+    """ImageList(items: [Item], prune: the Prune: policy {"older_than", "keep_latest"} or None, engines: the
+    engines its Engine key names, [] when none) from the file; NotFound, PermissionDenied or one InvalidData
+    naming file, line and column."""
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -82,7 +88,7 @@ def read_list(path):
     if root is None:
         raise InvalidData(f"{path}, line 1, column 1: the image list is empty; it must hold 'Images:', a list of "
                           "images.", path, path=path, line=1, column=1)
-    images_node = _images_node(path, root)
+    images_node, engines = _images_node(path, root)
     items, seen = [], {}
     for node in images_node.value:
         item = _item(path, node)
@@ -91,26 +97,43 @@ def read_list(path):
             raise _problem(path, node.start_mark, f"{item.want.reference} is listed twice (first on line {first}).")
         seen[item.want.reference] = item.line
         items.append(item)
-    return items, _prune_policy(path, root)
+    return ImageList(items, _prune_policy(path, root), engines)
 
 
 def _images_node(path, root):
     if not isinstance(root, yaml.MappingNode):
         raise _problem(path, root.start_mark, "the image list must be a mapping with the key 'Images'.")
-    found = None
+    found, engines = None, []
     for key, value in root.value:
         if _key(key) == "prune":
             continue  # _prune_policy
+        if _key(key) == "engine":
+            engines = _engines(path, value)
+            continue
         if _key(key) != "images":
-            raise _problem(path, key.start_mark, f"unknown key '{key.value}': the keys are 'Images' and 'Prune'.")
+            raise _problem(path, key.start_mark,
+                           f"unknown key '{key.value}': the keys are 'Images', 'Engine' and 'Prune'.")
         found = value
     if found is None:
         raise _problem(path, root.start_mark, "the key 'Images' is missing.")
     if isinstance(found, yaml.ScalarNode) and found.tag == "tag:yaml.org,2002:null":
-        return yaml.SequenceNode("tag:yaml.org,2002:seq", [])  # "Images:" with nothing: an empty list
+        return yaml.SequenceNode("tag:yaml.org,2002:seq", []), engines  # "Images:" with nothing: an empty list
     if not isinstance(found, yaml.SequenceNode):
         raise _problem(path, found.start_mark, "'Images' must be a list (each item '- Name: ...').")
-    return found
+    return found, engines
+
+
+def _engines(path, node):
+    """The Engine key: one engine name (a docker context, an address or 'default'), or a list of them."""
+    nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    names = []
+    for item in nodes:
+        name = _text(path, item, "Engine (a docker context name, an address or 'default')")
+        if name not in names:
+            names.append(name)
+    if not names:
+        raise _problem(path, node.start_mark, "Engine must name at least one engine.")
+    return names
 
 
 def _prune_policy(path, root):
@@ -311,11 +334,18 @@ def _public(change):
 
 # ----------------------------------------------------------------------------------------- operation
 
+def describe_image_list(ctx, path: str):
+    """{engines, count}: the engines the image list names (its Engine key; [] when none) and how many
+    images it lists, read and checked without the engine (so the caller can send the sync to them)."""
+    items, _, engines = read_list(path)
+    return {"engines": engines, "count": len(items)}
+
+
 def sync_images(ctx, path: str, prune: bool = False, dry_run: bool = False, only: Optional[List[str]] = None):
     """{changes, current, errors}. dry_run: the plan, nothing changes. Else the changes made (those with a
     Key in only, when given; Keep changes are always reported), each with NewId, and one error per change
     that failed (the others go on)."""
-    items, policy = read_list(path)
+    items, policy, _ = read_list(path)
     prune = prune or policy is not None  # a Prune: section prunes, by its policy, on every sync
     api = ctx.engine.client()
     listed, current = plan_listed(api, items, ctx)
@@ -368,4 +398,5 @@ def _progress(ctx, number, total, what):
 
 METHODS = {
     "image.sync": sync_images,
+    "image.sync_list": describe_image_list,
 }

@@ -352,6 +352,8 @@ function Send-BackendMessage {
     # Writes one request; returns its id, or an ErrorRecord when the backend is gone.
     param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Engine)
     $id = ++$Backend.NextId
+    if ($null -eq $Backend.Pending) { Initialize-BackendMailbox $Backend }
+    $null = $Backend.Pending.Add($id)
     $message = [ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params }
     if ($Engine) { $message.engine = $Engine }
     $request = ConvertTo-BackendJson $message
@@ -429,45 +431,103 @@ function Test-BackendExited {
 function Receive-BackendReply {
     # Reads until the answer to request $Id: its result, or its error as an ErrorRecord. Progress for it
     # is shown when $Activity is given. If the caller is stopped (Ctrl+C) first, the request is cancelled.
-    param([hashtable] $Backend, [int] $Id, [string] $Activity)
-    $answered = $false
-    $progress = [ordered]@{}   # layer id -> Write-Progress record id
+    # With several ids (one request per engine, Private/Engines.ps1), or -Stream: each answer is output as
+    # it comes, as [pscustomobject]@{ Index (of its id in $Id); Result (or ErrorRecord) }, and progress
+    # has one parent record per request ("$Activity on <its Title>"), its layers under it; a stop cancels
+    # every request not yet answered. A backend that dies is one answer with Index -1.
+    param([hashtable] $Backend, [int[]] $Id, [string] $Activity, [string[]] $Title, [switch] $Stream)
+    # Several readers may wait at once: a cmdlet downstream of one whose answers are still streaming sends
+    # requests of its own. An answer read by a reader it is not for, for a request still awaited
+    # ($Backend.Pending), is kept in $Backend.Mailbox for its reader; answers to requests given up are dropped.
+    $Stream = $Stream -or $Id.Count -ne 1
+    if ($null -eq $Backend.Pending) { Initialize-BackendMailbox $Backend }
+    $waiting = [System.Collections.Generic.Dictionary[int, int]]::new()   # request id -> its index in $Id
+    for ($index = 0; $index -lt $Id.Count; $index++) { $waiting[$Id[$index]] = $index }
+    $progress = @{}   # index -> [ordered] layer id -> Write-Progress record id
+    $records = @{ Last = 0 }   # the last Write-Progress record id given out
     try {
-        while ($true) {
-            $message = Read-BackendMessage $Backend
-            if ($message -is [System.Management.Automation.ErrorRecord]) { return $message }
+        while ($waiting.Count) {
+            $message = $null
+            if ($Backend.Mailbox.Count) {
+                foreach ($waited in $waiting.Keys) {
+                    if ($Backend.Mailbox.ContainsKey($waited)) { $message = $Backend.Mailbox[$waited]; $null = $Backend.Mailbox.Remove($waited); break }
+                }
+            }
+            if ($null -eq $message) { $message = Read-BackendMessage $Backend }
+            if ($message -is [System.Management.Automation.ErrorRecord]) {
+                $waiting.Clear()
+                if (-not $Stream) { return $message }
+                [pscustomobject]@{ Index = -1; Result = $message }
+                return
+            }
             if ($message.PSObject.Properties['method']) {
-                if ($Activity -and $message.method -eq '$/progress' -and $message.params.request -eq $Id) {
-                    Write-LayerProgress -Activity $Activity -Progress $message.params -Records $progress
+                if ($Activity -and $message.method -eq '$/progress' -and $waiting.ContainsKey([int]$message.params.request)) {
+                    $index = $waiting[[int]$message.params.request]
+                    if (-not $progress.ContainsKey($index)) { $progress[$index] = [ordered]@{} }
+                    $shown = if ($Title -and $Title[$index]) { "$Activity on $($Title[$index])" } else { $Activity }
+                    Write-LayerProgress -Activity $shown -Progress $message.params -Records $progress[$index] -Counter $records
                 }
                 continue
             }
-            if ($message.id -ne $Id) { continue }   # the answer to a request that was given up (Ctrl+C)
-            $answered = $true
-            if ($message.PSObject.Properties['error']) { return ConvertFrom-BackendError $message.error }
-            return $message.result
+            if ($message.id -isnot [int] -and $message.id -isnot [long]) { continue }
+            if (-not $waiting.ContainsKey([int]$message.id)) {
+                # Another reader's answer (kept for it), or the answer to a request given up (Ctrl+C).
+                if ($Backend.Pending.Contains([int]$message.id)) { $Backend.Mailbox[[int]$message.id] = $message }
+                continue
+            }
+            $index = $waiting[[int]$message.id]
+            $null = $waiting.Remove([int]$message.id)
+            $null = $Backend.Pending.Remove([int]$message.id)
+            Complete-LayerProgress $progress[$index]
+            $result = if ($message.PSObject.Properties['error']) { ConvertFrom-BackendError $message.error } else { $message.result }
+            if (-not $Stream) { return $result }
+            [pscustomobject]@{ Index = $index; Result = $result }
         }
     } finally {
-        if (-not $answered -and -not (Test-BackendExited $Backend)) {
-            Write-Verbose "ContainerImage: cancelling request $Id"
-            $null = Write-BackendLine $Backend (ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))
+        foreach ($unanswered in @($waiting.Keys)) { $null = $Backend.Pending.Remove($unanswered); $null = $Backend.Mailbox.Remove($unanswered) }
+        if ($waiting.Count -and -not (Test-BackendExited $Backend)) {
+            foreach ($unanswered in @($waiting.Keys)) {
+                Write-Verbose "ContainerImage: cancelling request $unanswered"
+                $null = Write-BackendLine $Backend (ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $unanswered } }))
+            }
         }
-        if ($progress.Count) {
-            foreach ($layer in $progress.Keys) { Write-Progress -Id $progress[$layer] -ParentId 1 -Activity "Layer $layer" -Completed }
-            Write-Progress -Id 1 -Activity $Activity -Completed
-        }
+        foreach ($records in $progress.Values) { Complete-LayerProgress $records }
     }
 }
 
+function Initialize-BackendMailbox {
+    # The requests sent and not yet answered, and the answers read by a reader they were not for.
+    param([hashtable] $Backend)
+    $Backend.Pending = [System.Collections.Generic.HashSet[int]]::new()
+    $Backend.Mailbox = [System.Collections.Generic.Dictionary[int, object]]::new()
+}
+
+function Complete-LayerProgress {
+    # Completes the Write-Progress records of one request: its layers, then its parent.
+    param([System.Collections.IDictionary] $Records)
+    if (-not $Records -or -not $Records.Count) { return }
+    $parent = $Records['<parent>']
+    foreach ($layer in @($Records.Keys)) {
+        if ($layer -ne '<parent>') { Write-Progress -Id $Records[$layer] -ParentId $parent.Id -Activity "Layer $layer" -Completed }
+    }
+    Write-Progress -Id $parent.Id -Activity $parent.Activity -Completed
+    $Records.Clear()
+}
+
 function Write-LayerProgress {
-    # One progress notification ({id, status, current, total}) as the Write-Progress record of its layer.
+    # One progress notification ({id, status, current, total}) as the Write-Progress record of its layer,
+    # under the parent record of its request (made at its first notification). Record ids come from
+    # $Counter.Last, so that the records of several requests shown at once never share one.
     # A notification about something other than a layer (an archive's bytes) names itself in `activity`.
-    param([string] $Activity, $Progress, [System.Collections.IDictionary] $Records)
-    if (-not $Records.Count) { Write-Progress -Id 1 -Activity $Activity -Status 'Working' }
+    param([string] $Activity, $Progress, [System.Collections.IDictionary] $Records, [hashtable] $Counter)
+    if (-not $Records.Count) {
+        $Records['<parent>'] = @{ Id = ++$Counter.Last; Activity = $Activity }
+        Write-Progress -Id $Records['<parent>'].Id -Activity $Activity -Status 'Working'
+    }
     $layer = [string]$Progress.id
-    if (-not $Records.Contains($layer)) { $Records[$layer] = $Records.Count + 2 }
+    if (-not $Records.Contains($layer)) { $Records[$layer] = ++$Counter.Last }
     $title = if ($Progress.PSObject.Properties['activity'] -and $Progress.activity) { [string]$Progress.activity } else { "Layer $layer" }
-    $arguments = @{ Id = $Records[$layer]; ParentId = 1; Activity = $title; Status = [string]$Progress.status }
+    $arguments = @{ Id = $Records[$layer]; ParentId = $Records['<parent>'].Id; Activity = $title; Status = [string]$Progress.status }
     if ($Progress.total -gt 0) {
         $arguments.PercentComplete = [math]::Min(100, [int](100 * $Progress.current / $Progress.total))
     }

@@ -63,11 +63,12 @@ function Test-KeepLatest {
 }
 
 function Get-BatchSpaceFreed {
-    # What removing these images (full ids) would free as one batch, in bytes, from the backend; $null when
+    # What removing these images (full ids) would free as one batch on one engine ('' or none: the
+    # environment's), in bytes, from the backend; $null when
     # it cannot be told (the error is written as a warning: the question is still asked, without the figure).
-    param([Parameter(Mandatory)] [System.Management.Automation.PSCmdlet] $Cmdlet, [string[]] $Ids, [bool] $PruneParents)
+    param([Parameter(Mandatory)] [System.Management.Automation.PSCmdlet] $Cmdlet, [string[]] $Ids, [bool] $PruneParents, [string] $Engine)
     if (-not $Ids) { return [long]0 }
-    $answer = Invoke-Backend -Method image.space_freed -Params @{ ids = @($Ids); prune_parents = $PruneParents }
+    $answer = Invoke-Backend -Method image.space_freed -Params @{ ids = @($Ids); prune_parents = $PruneParents } -Engine $Engine
     if ($answer -is [System.Management.Automation.ErrorRecord]) {
         $Cmdlet.WriteWarning("The space the removal frees cannot be told: $($answer.Exception.Message)")
         return $null

@@ -28,6 +28,13 @@ function Add-ContainerImageTag {
     The target name(s), repository[:tag], e.g. myapp:1.0 or registry.example.com:5000/team/app:1.0.
     Repository names are lowercase; typed in capitals they are taken lowercase.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Add-ContainerImageTag -Name microsoft/nanoserver -Tag test/nano:base
 
@@ -77,18 +84,31 @@ function Add-ContainerImageTag {
         [Parameter(Mandatory, Position = 1)]
         [Alias('Target')]
         [ValidateNotNullOrEmpty()]
-        [string[]] $Tag
+        [string[]] $Tag,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         foreach ($target in $Tag) {
-            if (-not (Confirm-Change $PSCmdlet $Name "Add tag $target")) { continue }
-            $result = Invoke-Backend -Method image.tag -Params @{ name = $Name; target = $target }
-            if ($result -is [System.Management.Automation.ErrorRecord]) {
-                Write-ContainerImageError $PSCmdlet $result
-                continue
+            $requests = foreach ($on in $engines) {
+                if (Confirm-Change $PSCmdlet (Format-EngineTarget $Name $on) "Add tag $target") { @{ Engine = $on; Params = @{ name = $Name; target = $target } } }
             }
-            Add-ContainerImageType $result.images
-            $PSCmdlet.WriteObject($result.images, $true)
+            if (-not $requests) { continue }
+            Invoke-BackendEach -Method image.tag -Requests $requests | ForEach-Object {
+                $result = $_.Result
+                if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+                Add-ContainerImageType $result.images
+                Add-EngineView $result.images 'ContainerImage.Image' $engines.Count
+                $PSCmdlet.WriteObject($result.images, $true)
+            }
         }
     }
 }

@@ -26,6 +26,13 @@ function Connect-ContainerRegistry {
     .PARAMETER Credential
     The user name and password (or access token). When not given, PowerShell asks for them.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Connect-ContainerRegistry -Registry registry.example.com:5000 -Credential (Get-Credential)
 
@@ -73,20 +80,35 @@ function Connect-ContainerRegistry {
         [Parameter(Mandatory)]
         [System.Management.Automation.PSCredential]
         [System.Management.Automation.Credential()]
-        $Credential
+        $Credential,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
         $shown = if ($Registry) { $Registry } else { 'Docker Hub' }
-        if (-not (Confirm-Change $PSCmdlet $shown "Log in as $($Credential.UserName)")) { return }
-        $params = @{ username = $Credential.UserName; password = $Credential.GetNetworkCredential().Password }
-        if ($Registry) { $params.registry = $Registry }
-        $result = Invoke-Backend -Method registry.login -Params $params
-        if ($result -is [System.Management.Automation.ErrorRecord]) {
-            Write-ContainerImageError $PSCmdlet $result
-            return
+        # The login is checked by each engine (it asks the registry) and kept in this machine's store: one
+        # engine after the other, so that two never write the store at once.
+        $engines = Get-EngineList $Engine
+        foreach ($on in $engines) {
+            if (-not (Confirm-Change $PSCmdlet (Format-EngineTarget $shown $on) "Log in as $($Credential.UserName)")) { continue }
+            $params = @{ username = $Credential.UserName; password = $Credential.GetNetworkCredential().Password }
+            if ($Registry) { $params.registry = $Registry }
+            $result = Invoke-Backend -Method registry.login -Params $params -Engine $on
+            if ($result -is [System.Management.Automation.ErrorRecord]) {
+                if ($on) { $result = Add-EngineToError $result $on }
+                Write-ContainerImageError $PSCmdlet $result
+                continue
+            }
+            Write-Verbose "Logged in to $($result.Registry) as $($result.UserName)$(if ($on) { " through engine $on" }); the login is kept in $($result.Store)."
+            Add-ContainerImageType $result -TypeName 'ContainerImage.RegistryLogin'
+            $PSCmdlet.WriteObject($result)
         }
-        Write-Verbose "Logged in to $($result.Registry) as $($result.UserName); the login is kept in $($result.Store)."
-        Add-ContainerImageType $result -TypeName 'ContainerImage.RegistryLogin'
-        $PSCmdlet.WriteObject($result)
     }
 }

@@ -51,6 +51,13 @@ function Find-ContainerImage {
     .PARAMETER ListTags
     Fill each result's Tags with the repository's tags (one more request per result).
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Find-ContainerImage -Term nanoserver -Limit 5
 
@@ -113,26 +120,36 @@ function Find-ContainerImage {
 
         [switch] $Automated,
 
-        [switch] $ListTags
+        [switch] $ListTags,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         # No term: one search (a private registry's whole catalog; for Docker Hub, an error saying to give one).
         $terms = if ($Term) { $Term } else { '' }
         foreach ($item in $terms) {
             $params = @{ limit = $Limit; stars = $MinimumStars; official = [bool]$Official; automated = [bool]$Automated; list_tags = [bool]$ListTags }
             if ($item) { $params.term = $item }
             if ($Registry) { $params.registry = $Registry }
-            $result = Invoke-Backend -Method registry.search -Params $params
-            if ($result -is [System.Management.Automation.ErrorRecord]) {
-                Write-ContainerImageError $PSCmdlet $result
-                continue
+            Invoke-BackendEach -Method registry.search -Requests @(foreach ($on in $engines) { @{ Engine = $on; Params = $params } }) | ForEach-Object {
+                $result = $_.Result
+                if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+                foreach ($warning in $result.warnings) { $PSCmdlet.WriteWarning($warning) }
+                Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult'
+                # A type name of its own selects the format view with the TAGS column.
+                if ($ListTags) { Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult#Tags' }
+                $PSCmdlet.WriteObject($result.results, $true)
+                $on = $_.Engine
+                foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $problem) $on) }
             }
-            foreach ($warning in $result.warnings) { $PSCmdlet.WriteWarning($warning) }
-            Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult'
-            # A type name of its own selects the format view with the TAGS column.
-            if ($ListTags) { Add-ContainerImageType $result.results -TypeName 'ContainerImage.SearchResult#Tags' }
-            $PSCmdlet.WriteObject($result.results, $true)
-            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
         }
     }
 }

@@ -38,6 +38,12 @@ function Get-ContainerImage {
     system df -v's SHARED SIZE and UNIQUE SIZE): SharedSize is the weight of the image's layers that other
     images hold too, UniqueSize (Size - SharedSize) what the image holds alone. $null for intermediate
     images (with -All), which the engine does not weigh. Without it the listing does not ask for them.
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
 
     .EXAMPLE
     Get-ContainerImage
@@ -121,29 +127,62 @@ function Get-ContainerImage {
         [ValidateNotNullOrEmpty()]
         [string] $ChildOf,
 
-        [switch] $DiskUsage
+        [switch] $DiskUsage,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
     begin {
-        $names = [System.Collections.Generic.List[string]]::new()
-        $ids = [System.Collections.Generic.List[string]]::new()
+        Assert-EngineArgument $PSCmdlet
+        # engine ('' for the environment's) -> the names and ids asked of it
+        $asked = [ordered]@{}
     }
     process {
-        # Gather the whole pipeline, then ask once: one engine listing however many names come in.
-        if ($Name) { $names.AddRange($Name) }
-        if ($Id) { $ids.AddRange($Id) }
+        # Gather the whole pipeline, then ask once per engine: one listing however many names come in.
+        $engines = Get-EngineList $Engine
+        foreach ($target in $engines) {
+            $key = [string]$target
+            if (-not $asked.Contains($key)) {
+                $asked[$key] = @{ names = [System.Collections.Generic.List[string]]::new(); ids = [System.Collections.Generic.List[string]]::new() }
+            }
+            if ($Name) { $asked[$key].names.AddRange($Name) }
+            if ($Id) { $asked[$key].ids.AddRange($Id) }
+        }
     }
     end {
-        $params = @{ all = [bool]$All }
-        if ($names.Count) { $params.name = $names.ToArray() }
-        if ($ids.Count) { $params.id = $ids.ToArray() }
-        if ($Dangling) { $params.dangling = $true }
-        if ($Label) { $params.label = $Label }
-        if ($ChildOf) { $params.child_of = $ChildOf }
-        if ($DiskUsage) { $params.disk_usage = $true }
-        $result = Invoke-Backend -Method image.list -Params $params
-        if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
-        Add-ContainerImageType $result.images
-        $PSCmdlet.WriteObject($result.images, $true)
-        foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
+        if (-not $asked.Count) { $asked[''] = @{ names = @(); ids = @() } }   # nothing bound: the environment's engine
+        $requests = foreach ($key in $asked.Keys) {
+            $params = @{ all = [bool]$All }
+            if ($asked[$key].names.Count) { $params.name = $asked[$key].names.ToArray() }
+            if ($asked[$key].ids.Count) { $params.id = $asked[$key].ids.ToArray() }
+            if ($Dangling) { $params.dangling = $true }
+            if ($Label) { $params.label = $Label }
+            if ($ChildOf) { $params.child_of = $ChildOf }
+            if ($DiskUsage) { $params.disk_usage = $true }
+            @{ Engine = $(if ($key) { $key }); Params = $params }
+        }
+        if ($asked.Count -eq 1 -and -not $requests.Engine) {
+            # The environment's engine alone: one request, as always.
+            $result = Invoke-Backend -Method image.list -Params $requests.Params
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            Add-ContainerImageType $result.images
+            $PSCmdlet.WriteObject($result.images, $true)
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
+            return
+        }
+        $count = $asked.Count
+        Invoke-BackendEach -Method image.list -Requests $requests | ForEach-Object {
+            $result = $_.Result
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            Add-ContainerImageType $result.images
+            Add-EngineView $result.images 'ContainerImage.Image' $count
+            $PSCmdlet.WriteObject($result.images, $true)
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $problem) $_.Engine) }
+        }
     }
 }

@@ -24,6 +24,13 @@ function Get-ContainerImageHistory {
     Show whole ids and whole CreatedBy commands in the table (it cuts CreatedBy at 45 characters and
     shows 12-character ids otherwise). The objects are the same either way.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Get-ContainerImageHistory -Name microsoft/aspnet
 
@@ -66,21 +73,31 @@ function Get-ContainerImageHistory {
         [ValidateNotNullOrEmpty()]
         [string[]] $Name,
 
-        [switch] $NoTrunc
+        [switch] $NoTrunc,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         foreach ($item in $Name) {
-            $result = Invoke-Backend -Method image.history -Params @{ name = $item }
-            if ($result -is [System.Management.Automation.ErrorRecord]) {
-                Write-ContainerImageError $PSCmdlet $result
-                continue
-            }
+          Invoke-BackendEach -Method image.history -Requests @(foreach ($on in $engines) { @{ Engine = $on; Params = @{ name = $item } } }) | ForEach-Object {
+            $result = $_.Result
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
             $rows = $result.history
             foreach ($row in $rows) { $row.Tags = [string[]]$row.Tags }   # JSON arrays arrive as object[]
             Add-ContainerImageType $rows -TypeName 'ContainerImage.HistoryEntry'
             # A type name of its own selects the format view that shows whole values.
             if ($NoTrunc) { Add-ContainerImageType $rows -TypeName 'ContainerImage.HistoryEntry#NoTrunc' }
+            else { Add-EngineView $rows 'ContainerImage.HistoryEntry' $engines.Count }
             $PSCmdlet.WriteObject($rows, $true)
+          }
         }
     }
 }

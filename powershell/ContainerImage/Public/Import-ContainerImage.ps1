@@ -21,6 +21,13 @@ function Import-ContainerImage {
     Archive files, taken literally (no wildcards). Bound from the pipeline by property name (PSPath,
     FullName), so the output of Get-ChildItem or Save-ContainerImage can be piped.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Import-ContainerImage -Path ./nanoserver.tar
 
@@ -64,22 +71,35 @@ function Import-ContainerImage {
         [Parameter(Mandatory, ParameterSetName = 'LiteralPath', ValueFromPipelineByPropertyName)]
         [Alias('PSPath', 'FullName', 'LP')]
         [ValidateNotNullOrEmpty()]
-        [string[]] $LiteralPath
+        [string[]] $LiteralPath,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         $literal = $PSCmdlet.ParameterSetName -eq 'LiteralPath'
         foreach ($item in $(if ($literal) { $LiteralPath } else { $Path })) {
             foreach ($file in (Resolve-FileSystemPath -Path $item -SessionState $PSCmdlet.SessionState -Literal:$literal)) {
                 if ($file -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $file; continue }
-                if (-not (Confirm-Change $PSCmdlet $file 'Import container images')) { continue }
-                $result = Invoke-Backend -Method image.load -Params @{ path = $file } -Activity "Importing $file"
-                if ($result -is [System.Management.Automation.ErrorRecord]) {
-                    Write-ContainerImageError $PSCmdlet $result
-                    continue
+                $requests = foreach ($on in $engines) {
+                    if (Confirm-Change $PSCmdlet $file "Import container images$(if ($on) { " into engine $on" })") { @{ Engine = $on; Params = @{ path = $file } } }
                 }
-                Write-Verbose "${file}: loaded $(@($result.loaded) -join ', ')"
-                Add-ContainerImageType $result.images
-                $PSCmdlet.WriteObject($result.images, $true)
+                if (-not $requests) { continue }
+                Invoke-BackendEach -Method image.load -Requests $requests -Activity "Importing $file" | ForEach-Object {
+                    $result = $_.Result
+                    if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+                    Write-Verbose "${file}: loaded $(@($result.loaded) -join ', ')$(if ($_.Engine) { " into engine $($_.Engine)" })"
+                    Add-ContainerImageType $result.images
+                    Add-EngineView $result.images 'ContainerImage.Image' $engines.Count
+                    $PSCmdlet.WriteObject($result.images, $true)
+                }
             }
         }
     }

@@ -55,6 +55,13 @@ function Install-ContainerImage {
     .PARAMETER Force
     Pull even when the image is already installed, to get a newer image published under the same tag.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Install-ContainerImage -Name microsoft/nanoserver
 
@@ -122,27 +129,41 @@ function Install-ContainerImage {
         [System.Management.Automation.Credential()]
         $Credential = [System.Management.Automation.PSCredential]::Empty,
 
-        [switch] $Force
+        [switch] $Force,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         foreach ($item in $Name) {
             $shown = if ($AllTags) { "$item (all tags)" } elseif ($Tag) { "${item}:$Tag" } else { $item }
-            if (-not (Confirm-Change $PSCmdlet $shown 'Install container image')) { continue }
             $params = @{ name = $item; all_tags = [bool]$AllTags; if_missing = -not $Force }
             if ($Tag) { $params.tag = $Tag }
             if ($Platform) { $params.platform = $Platform }
             if ($Isolation) { $params.isolation = $Isolation }
             $auth = ConvertTo-BackendAuth $Credential
             if ($auth) { $params.auth = $auth }
-            $result = Invoke-Backend -Method image.pull -Params $params -Activity "Installing $shown"
-            if ($result -is [System.Management.Automation.ErrorRecord]) {
-                Write-ContainerImageError $PSCmdlet $result
-                continue
+            $requests = foreach ($target in $engines) {
+                if (Confirm-Change $PSCmdlet (Format-EngineTarget $shown $target) 'Install container image') { @{ Engine = $target; Params = $params } }
             }
-            foreach ($note in $result.notes) { Write-Verbose "${shown}: $note" }
-            Write-Verbose "${shown}: $($result.status)"
-            Add-ContainerImageType $result.images
-            $PSCmdlet.WriteObject($result.images, $true)
+            if (-not $requests) { continue }
+            Invoke-BackendEach -Method image.pull -Requests $requests -Activity "Installing $shown" | ForEach-Object {
+                $result = $_.Result
+                if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+                $on = Format-EngineTarget $shown $_.Engine
+                foreach ($note in $result.notes) { Write-Verbose "${on}: $note" }
+                Write-Verbose "${on}: $($result.status)"
+                Add-ContainerImageType $result.images
+                Add-EngineView $result.images 'ContainerImage.Image' $engines.Count
+                $PSCmdlet.WriteObject($result.images, $true)
+            }
         }
     }
 }

@@ -41,6 +41,13 @@ function New-ContainerImage {
     .PARAMETER NoPause
     Do not pause a running container while its image is made.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     docker create --network none --name web microsoft/aspnet
     New-ContainerImage -Container web -Name test/web -Tag v1 -Message 'IIS configured'
@@ -100,23 +107,36 @@ function New-ContainerImage {
         [ValidateNotNullOrEmpty()]
         [string[]] $Change,
 
-        [switch] $NoPause
+        [switch] $NoPause,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         $shown = if ($Tag) { "${Name}:$Tag" } else { $Name }
-        if (-not (Confirm-Change $PSCmdlet "container $Container" "Create image $shown")) { return }
         $params = @{ container = $Container; name = $Name; pause = -not $NoPause }
         if ($Tag) { $params.tag = $Tag }
         if ($PSBoundParameters.ContainsKey('Message')) { $params.message = $Message }
         if ($PSBoundParameters.ContainsKey('Author')) { $params.author = $Author }
         if ($Change) { $params.changes = $Change }
-        $result = Invoke-Backend -Method image.commit -Params $params
-        if ($result -is [System.Management.Automation.ErrorRecord]) {
-            Write-ContainerImageError $PSCmdlet $result
-            return
+        $requests = foreach ($on in $engines) {
+            if (Confirm-Change $PSCmdlet (Format-EngineTarget "container $Container" $on) "Create image $shown") { @{ Engine = $on; Params = $params } }
         }
-        Write-Verbose "Container $Container committed as $shown ($($result.id))"
-        Add-ContainerImageType $result.images
-        $PSCmdlet.WriteObject($result.images, $true)
+        if (-not $requests) { return }
+        Invoke-BackendEach -Method image.commit -Requests $requests | ForEach-Object {
+            $result = $_.Result
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            Write-Verbose "$(Format-EngineTarget "Container $Container" $_.Engine) committed as $shown ($($result.id))"
+            Add-ContainerImageType $result.images
+            Add-EngineView $result.images 'ContainerImage.Image' $engines.Count
+            $PSCmdlet.WriteObject($result.images, $true)
+        }
     }
 }

@@ -34,6 +34,13 @@ function Publish-ContainerImage {
     Connect-ContainerRegistry or docker login is used. The password is sent to the backend inside the
     protocol message, never on a command line.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Add-ContainerImageTag -Name microsoft/aspnet -Tag "$env:CONTAINERIMAGE_TEST_REGISTRY/username/containername"
     Publish-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_REGISTRY/username/containername"
@@ -90,9 +97,19 @@ function Publish-ContainerImage {
 
         [System.Management.Automation.PSCredential]
         [System.Management.Automation.Credential()]
-        $Credential = [System.Management.Automation.PSCredential]::Empty
+        $Credential = [System.Management.Automation.PSCredential]::Empty,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         $items = if ($PSCmdlet.ParameterSetName -eq 'Name') { $Name } else { $InputObject }
         foreach ($item in $items) {
             $target = Get-PublishName $item -AllTags:$AllTags
@@ -101,22 +118,28 @@ function Publish-ContainerImage {
                 continue
             }
             $shown = if ($AllTags) { "$target (all tags)" } elseif ($Tag) { "${target}:$Tag" } else { $target }
-            if (-not (Confirm-Change $PSCmdlet $shown 'Publish container image')) { continue }
             $params = @{ name = $target; all_tags = [bool]$AllTags }
             if ($Tag) { $params.tag = $Tag }
             $auth = ConvertTo-BackendAuth $Credential
             if ($auth) { $params.auth = $auth }
-            $result = Invoke-Backend -Method image.push -Params $params -Activity "Publishing $shown"
-            if ($result -is [System.Management.Automation.ErrorRecord]) {
-                if ($result.CategoryInfo.Category -eq 'AuthenticationError') {
-                    $result = Add-LoginAdvice $result -Name $target -CredentialGiven:($Credential -ne [System.Management.Automation.PSCredential]::Empty)
-                }
-                Write-ContainerImageError $PSCmdlet $result
-                continue
+            $requests = foreach ($on in $engines) {
+                if (Confirm-Change $PSCmdlet (Format-EngineTarget $shown $on) 'Publish container image') { @{ Engine = $on; Params = $params } }
             }
-            foreach ($row in $result.pushed) { Write-Verbose "Pushed $($row.Name):$($row.Tag) as $($row.Digest)" }
-            Add-ContainerImageType $result.pushed -TypeName 'ContainerImage.PushResult'
-            $PSCmdlet.WriteObject($result.pushed, $true)
+            if (-not $requests) { continue }
+            Invoke-BackendEach -Method image.push -Requests $requests -Activity "Publishing $shown" | ForEach-Object {
+                $result = $_.Result
+                if ($result -is [System.Management.Automation.ErrorRecord]) {
+                    if ($result.CategoryInfo.Category -eq 'AuthenticationError') {
+                        $result = Add-LoginAdvice $result -Name $target -CredentialGiven:($Credential -ne [System.Management.Automation.PSCredential]::Empty)
+                    }
+                    Write-ContainerImageError $PSCmdlet $result
+                    return
+                }
+                foreach ($row in $result.pushed) { Write-Verbose "Pushed $($row.Name):$($row.Tag) as $($row.Digest)$(if ($_.Engine) { " from engine $($_.Engine)" })" }
+                Add-ContainerImageType $result.pushed -TypeName 'ContainerImage.PushResult'
+                Add-EngineView $result.pushed 'ContainerImage.PushResult' $engines.Count
+                $PSCmdlet.WriteObject($result.pushed, $true)
+            }
         }
     }
 }

@@ -81,6 +81,13 @@ function Remove-ContainerImage {
     Output a ContainerImage.RemovalResult for each image: what was untagged, what was deleted, and the
     space reclaimed.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Remove-ContainerImage -Name microsoft/aspnet:nanoserver -Confirm:$false
 
@@ -190,16 +197,27 @@ function Remove-ContainerImage {
         [Parameter(ParameterSetName = 'InputObject')]
         [switch] $NoPrune,
 
-        [switch] $PassThru
+        [switch] $PassThru,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
     begin {
-        $pending = [System.Collections.Generic.List[hashtable]]::new()
+        Assert-EngineArgument $PSCmdlet
+        $pending = [ordered]@{}   # engine ('' for the environment's) -> the removals asked of it
     }
     process {
+        $engines = Get-EngineList $Engine
         if ($PSCmdlet.ParameterSetName -in 'Dangling', 'Unused') {
             $params = @{ unused = [bool]$Unused; dry_run = $true }
             if ($Label) { $params.label = $Label }
-            # The retention policy: checked here, before the engine is asked, so that a bad one removes nothing.
+            $action = if ($Unused) { 'Remove unused container image' } else { 'Remove dangling container image' }
+            # The retention policy: checked here, before any engine is asked, so that a bad one removes nothing.
             if ($PSBoundParameters.ContainsKey('OlderThan')) {
                 $span = ConvertTo-RetentionSpan $OlderThan
                 if ($span -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $span; return }
@@ -210,41 +228,53 @@ function Remove-ContainerImage {
                 if ($problem) { Write-ContainerImageError $PSCmdlet $problem; return }
                 $params.keep_latest = $KeepLatest
             }
-            $plan = Invoke-Backend -Method image.prune -Params $params
-            if ($plan -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plan; return }
-            # Each image of the plan is confirmed (or listed by -WhatIf); exactly those confirmed are removed.
-            # Each question says what the batch frees: the plan's images (its parents among them) as one batch,
-            # worked out again, without it, when one is declined.
-            $action = if ($Unused) { 'Remove unused container image' } else { 'Remove dangling container image' }
-            $planned = @($plan.images | ForEach-Object { $_.FullId })
+            # The plans of every engine at once; each image of a plan is confirmed (or listed by -WhatIf), and
+            # exactly those confirmed are removed, on every engine at once. Each question says what the batch
+            # frees on its engine: the plan's images (its parents among them) as one batch, worked out again,
+            # without it, when one is declined.
             $shown = $WhatIfPreference -or $ConfirmPreference -ne 'None' -or $VerbosePreference -ne 'SilentlyContinue'
-            $space = if ($shown) { Get-BatchSpaceFreed $PSCmdlet $planned $false }
-            $batch = $planned.Count
-            if ($shown) { Write-Verbose "The batch deletes $batch images and frees $space bytes" }
-            $chosen = [System.Collections.Generic.List[string]]::new()
-            for ($index = 0; $index -lt $planned.Count; $index++) {
-                $image = $plan.images[$index]
-                $suffix = if ($shown) { Format-SpaceFreed $space $batch } else { '' }
-                if (Confirm-Change $PSCmdlet ((Format-PruneTarget $image) + $suffix) $action) {
-                    $chosen.Add($image.FullId)
-                } elseif ($shown -and -not $WhatIfPreference -and $index + 1 -lt $planned.Count) {
-                    # Declined: the questions after it say what the batch frees without it. (-WhatIf declines
-                    # each one only to list it: its lines all say what the whole batch frees.)
-                    $rest = @($chosen) + @($planned[($index + 1)..($planned.Count - 1)])
-                    $space = Get-BatchSpaceFreed $PSCmdlet $rest $false
-                    $batch = $rest.Count
+            $prunes = [System.Collections.Generic.List[hashtable]]::new()
+            Invoke-BackendEach -Method image.prune -Requests @(foreach ($on in $engines) { @{ Engine = $on; Params = $params } }) | ForEach-Object {
+                $plan = $_.Result
+                if ($plan -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plan; return }
+                $on = $_.Engine
+                $planned = @($plan.images | ForEach-Object { $_.FullId })
+                $space = if ($shown) { Get-BatchSpaceFreed $PSCmdlet $planned $false $on }
+                $batch = $planned.Count
+                if ($shown) { Write-Verbose "$(if ($on) { "Engine ${on}: " })The batch deletes $batch images and frees $space bytes" }
+                $chosen = [System.Collections.Generic.List[string]]::new()
+                for ($index = 0; $index -lt $planned.Count; $index++) {
+                    $image = $plan.images[$index]
+                    $suffix = if ($shown) { Format-SpaceFreed $space $batch } else { '' }
+                    if (Confirm-Change $PSCmdlet ((Format-EngineTarget (Format-PruneTarget $image) $on) + $suffix) $action) {
+                        $chosen.Add($image.FullId)
+                    } elseif ($shown -and -not $WhatIfPreference -and $index + 1 -lt $planned.Count) {
+                        # Declined: the questions after it say what the batch frees without it. (-WhatIf declines
+                        # each one only to list it: its lines all say what the whole batch frees.)
+                        $rest = @($chosen) + @($planned[($index + 1)..($planned.Count - 1)])
+                        $space = Get-BatchSpaceFreed $PSCmdlet $rest $false $on
+                        $batch = $rest.Count
+                    }
+                }
+                if ($chosen.Count) {
+                    $run = $params.Clone()
+                    $run.dry_run = $false
+                    $run.ids = $chosen.ToArray()
+                    $prunes.Add(@{ Engine = $on; Params = $run })
                 }
             }
-            if (-not $chosen.Count) { return }
-            $params.dry_run = $false
-            $params.ids = $chosen.ToArray()
-            $result = Invoke-Backend -Method image.prune -Params $params
-            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
-            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
-            Write-Verbose "Pruned $(@($result.results).Count) images, $($result.SpaceReclaimed) bytes reclaimed"
-            if ($PassThru -and $result.results) {
-                Add-ContainerImageType $result.results -TypeName 'ContainerImage.RemovalResult'
-                $PSCmdlet.WriteObject($result.results, $true)
+            if (-not $prunes.Count) { return }
+            Invoke-BackendEach -Method image.prune -Requests $prunes.ToArray() | ForEach-Object {
+                $result = $_.Result
+                if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+                $on = $_.Engine
+                foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $problem) $on) }
+                Write-Verbose "$(if ($on) { "Engine ${on}: " })Pruned $(@($result.results).Count) images, $($result.SpaceReclaimed) bytes reclaimed"
+                if ($PassThru -and $result.results) {
+                    Add-ContainerImageType $result.results -TypeName 'ContainerImage.RemovalResult'
+                    Add-EngineView $result.results 'ContainerImage.RemovalResult' $engines.Count
+                    $PSCmdlet.WriteObject($result.results, $true)
+                }
             }
             return
         }
@@ -253,74 +283,106 @@ function Remove-ContainerImage {
             'Id' { foreach ($item in $Id) { @{ id = $item } } }
             'InputObject' { foreach ($image in $InputObject) { ConvertTo-RemovalRequest $image } }
         }
-        # Gathered, then removed in end{} with one backend call: one engine call per image, as docker rmi.
-        foreach ($request in $requests) {
-            $request.force = [bool]$Force
-            $request.no_prune = [bool]$NoPrune
-            $pending.Add($request)
+        # Gathered, then removed in end{} with one backend call per engine: one engine call per image, as
+        # docker rmi. Each object goes to its own engine (its Engine property), or to each one -Engine names.
+        foreach ($on in $engines) {
+            $key = [string]$on
+            if (-not $pending.Contains($key)) { $pending[$key] = [System.Collections.Generic.List[hashtable]]::new() }
+            foreach ($request in $requests) {
+                $request = $request.Clone()
+                $request.force = [bool]$Force
+                $request.no_prune = [bool]$NoPrune
+                $pending[$key].Add($request)
+            }
         }
     }
     end {
         if (-not $pending.Count) { return }
+        $engineCount = $pending.Count
         # First what each removal would do, so that the question (or -WhatIf, or the -Verbose line) says it,
         # and a refusal comes before any question. When nobody sees it (-Confirm:$false, no -WhatIf or
         # -Verbose), that dry run is left out: the removal itself checks the same things and refuses alike.
-        $chosen = [System.Collections.Generic.List[hashtable]]::new()
+        $chosenOf = [ordered]@{}   # engine -> the removals confirmed on it
         if ($WhatIfPreference -or $ConfirmPreference -ne 'None' -or $VerbosePreference -ne 'SilentlyContinue') {
-            $plans = Invoke-Backend -Method image.remove_many -Params @{ items = $pending.ToArray(); dry_run = $true }
-            if ($plans -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plans; return }
-            $plans = $plans.results
-            # What the whole batch frees: the images its plans delete, as one batch (again after a "no").
+            $firstPlans = @{}
+            Invoke-BackendEach -Method image.remove_many -Requests @(foreach ($key in $pending.Keys) {
+                    @{ Engine = $(if ($key) { $key }); Params = @{ items = $pending[$key].ToArray(); dry_run = $true } } }) | ForEach-Object {
+                $firstPlans[[string]$_.Engine] = $_.Result
+            }
             $pruneParents = -not $NoPrune
-            $deleting = @(Get-PlannedDeletion $plans)
-            $space = Get-BatchSpaceFreed $PSCmdlet $deleting $pruneParents
-            Write-Verbose "The batch deletes $($deleting.Count) images and frees $space bytes"
-            $first = 0   # the index in $plans of $pending[0]'s plan (they move when the rest is planned again)
-            for ($index = 0; $index -lt $pending.Count; $index++) {
-                $answer = $plans[$index - $first]
-                if ($answer.PSObject.Properties['error']) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $answer.error); continue }
-                $plan = $answer.result
-                $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
-                if (Confirm-Change $PSCmdlet ((Format-RemovalTarget $plan) + (Format-SpaceFreed $space $deleting.Count)) $action) {
-                    $chosen.Add($pending[$index])
-                } elseif ($index + 1 -lt $pending.Count) {
-                    # The ones after it were planned as though it went (a second tag then deletes the image):
-                    # plan them again, after the chosen ones only.
-                    $rest = $pending.GetRange($index + 1, $pending.Count - $index - 1)
-                    $again = Invoke-Backend -Method image.remove_many -Params @{ items = @($chosen) + @($rest); dry_run = $true }
-                    if ($again -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $again; return }
-                    $plans = $again.results
-                    $first = $index + 1 - $chosen.Count
-                    if (-not $WhatIfPreference) {
-                        # Declined: the questions after it say what the batch frees without it. (-WhatIf
-                        # declines each one only to list it: its lines all say what the whole batch frees.)
-                        $deleting = @(Get-PlannedDeletion $plans)
-                        $space = Get-BatchSpaceFreed $PSCmdlet $deleting $pruneParents
+            foreach ($key in $pending.Keys) {
+                $on = $(if ($key) { $key })
+                $items = $pending[$key]
+                $chosen = [System.Collections.Generic.List[hashtable]]::new()
+                $chosenOf[$key] = $chosen
+                $plans = $firstPlans[$key]
+                if ($plans -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plans; continue }
+                $plans = $plans.results
+                # What the whole batch frees on this engine: the images its plans delete, as one batch (again
+                # after a "no").
+                $deleting = @(Get-PlannedDeletion $plans)
+                $space = Get-BatchSpaceFreed $PSCmdlet $deleting $pruneParents $on
+                Write-Verbose "$(if ($on) { "Engine ${on}: " })The batch deletes $($deleting.Count) images and frees $space bytes"
+                $first = 0   # the index in $plans of $items[0]'s plan (they move when the rest is planned again)
+                for ($index = 0; $index -lt $items.Count; $index++) {
+                    $answer = $plans[$index - $first]
+                    if ($answer.PSObject.Properties['error']) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $answer.error) $on); continue }
+                    $plan = $answer.result
+                    $action = if ($plan.Action -eq 'Untag') { 'Untag container image' } else { 'Remove container image' }
+                    if (Confirm-Change $PSCmdlet ((Format-EngineTarget (Format-RemovalTarget $plan) $on) + (Format-SpaceFreed $space $deleting.Count)) $action) {
+                        $chosen.Add($items[$index])
+                    } elseif ($index + 1 -lt $items.Count) {
+                        # The ones after it were planned as though it went (a second tag then deletes the image):
+                        # plan them again, after the chosen ones only.
+                        $rest = $items.GetRange($index + 1, $items.Count - $index - 1)
+                        $again = Invoke-Backend -Method image.remove_many -Params @{ items = @($chosen) + @($rest); dry_run = $true } -Engine $on
+                        if ($again -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet (Add-EngineToError $again $on); break }
+                        $plans = $again.results
+                        $first = $index + 1 - $chosen.Count
+                        if (-not $WhatIfPreference) {
+                            # Declined: the questions after it say what the batch frees without it. (-WhatIf
+                            # declines each one only to list it: its lines all say what the whole batch frees.)
+                            $deleting = @(Get-PlannedDeletion $plans)
+                            $space = Get-BatchSpaceFreed $PSCmdlet $deleting $pruneParents $on
+                        }
                     }
                 }
             }
         } else {
-            foreach ($request in $pending) {
-                $shown = if ($request.name) { $request.name } else { $request.id }
-                if (Confirm-Change $PSCmdlet $shown 'Remove container image') { $chosen.Add($request) }
+            foreach ($key in $pending.Keys) {
+                $chosen = [System.Collections.Generic.List[hashtable]]::new()
+                $chosenOf[$key] = $chosen
+                foreach ($request in $pending[$key]) {
+                    $shown = if ($request.name) { $request.name } else { $request.id }
+                    if (Confirm-Change $PSCmdlet (Format-EngineTarget $shown $key) 'Remove container image') { $chosen.Add($request) }
+                }
             }
         }
-        if (-not $chosen.Count) { return }
         # The space reclaimed costs two engine calls per image: asked for only when shown.
         $sizes = $PassThru -or $VerbosePreference -ne 'SilentlyContinue'
-        # One request for them all. Under -ErrorAction Stop the backend goes one by one and stops at the
-        # first failure, as a pipeline of single removals would.
+        # One request per engine, all at once. Under -ErrorAction Stop the backend goes one by one and stops
+        # at the first failure, as a pipeline of single removals would.
         $stop = (Get-ErrorActionPreference $PSCmdlet) -eq 'Stop'
-        $done = Invoke-Backend -Method image.remove_many -Params @{ items = $chosen.ToArray(); sizes = [bool]$sizes; stop_on_error = $stop }
-        if ($done -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $done; return }
-        foreach ($answer in $done.results) {
-            if ($null -eq $answer) { continue }   # not tried: an earlier one failed under -ErrorAction Stop
-            if ($answer.PSObject.Properties['error']) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $answer.error); continue }
-            $result = $answer.result
-            Write-Verbose "$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
-            if ($PassThru) {
-                Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
-                $PSCmdlet.WriteObject($result)
+        $requests = foreach ($key in $chosenOf.Keys) {
+            if ($chosenOf[$key].Count) {
+                @{ Engine = $(if ($key) { $key }); Params = @{ items = $chosenOf[$key].ToArray(); sizes = [bool]$sizes; stop_on_error = $stop } }
+            }
+        }
+        if (-not $requests) { return }
+        Invoke-BackendEach -Method image.remove_many -Requests @($requests) | ForEach-Object {
+            $done = $_.Result
+            if ($done -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $done; return }
+            $on = $_.Engine
+            foreach ($answer in $done.results) {
+                if ($null -eq $answer) { continue }   # not tried: an earlier one failed under -ErrorAction Stop
+                if ($answer.PSObject.Properties['error']) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $answer.error) $on); continue }
+                $result = $answer.result
+                Write-Verbose "$(if ($on) { "Engine ${on}: " })$($result.Image): untagged $(@($result.Untagged).Count), deleted $(@($result.Deleted).Count), $($result.SpaceReclaimed) bytes reclaimed"
+                if ($PassThru) {
+                    Add-ContainerImageType $result -TypeName 'ContainerImage.RemovalResult'
+                    Add-EngineView $result 'ContainerImage.RemovalResult' $engineCount
+                    $PSCmdlet.WriteObject($result)
+                }
             }
         }
     }

@@ -34,6 +34,13 @@ function Save-ContainerImage {
     .PARAMETER Force
     Replace the file at -Path if it exists.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Save-ContainerImage -Name microsoft/nanoserver -Path nanoserver.tar
 
@@ -84,26 +91,47 @@ function Save-ContainerImage {
         [ValidateNotNullOrEmpty()]
         [string] $Path,
 
-        [switch] $Force
+        [switch] $Force,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
     begin {
+        Assert-EngineArgument $PSCmdlet
         $names = [System.Collections.Generic.List[string]]::new()
+        $from = [System.Collections.Generic.List[string]]::new()   # the engines named, each once ('' for the environment's)
     }
     process {
-        # Gather the whole pipeline: every image goes into the one archive.
+        # Gather the whole pipeline: every image goes into the one archive, from the one engine.
         foreach ($item in $Name) { $names.Add($(if ($Tag) { "${item}:$Tag" } else { $item })) }
+        $engines = Get-EngineList $Engine
+        foreach ($on in $engines) { if (-not $from.Contains([string]$on)) { $from.Add([string]$on) } }
     }
     end {
         if (-not $names.Count) { return }   # every pipeline object failed to bind: already reported
+        if ($from.Count -gt 1) {
+            $shownEngines = ($from | ForEach-Object { if ($_) { $_ } else { 'the current engine' } }) -join ', '
+            Write-ContainerImageError $PSCmdlet (New-ContainerImageError -Kind InvalidParams -Target $Path `
+                -Message "An archive holds images of one engine; these come from several ($shownEngines). Nothing was saved." `
+                -RecommendedAction 'Save the images of each engine into an archive of its own: Save-ContainerImage -Engine <one> -Path <file>.')
+            return
+        }
+        $on = $(if ($from.Count -and $from[0]) { $from[0] })
         $target = @(Resolve-FileSystemPath -Path $Path -SessionState $PSCmdlet.SessionState -Literal)[0]
         if ($target -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $target; return }
         $shown = $names -join ', '
         $action = if ($Force -and [System.IO.File]::Exists($target)) { "Replace the file with an archive of $shown" }
                   else { "Save $shown into a new archive" }
-        if (-not (Confirm-Change $PSCmdlet $target $action)) { return }
+        if (-not (Confirm-Change $PSCmdlet $target "$action$(if ($on) { " from engine $on" })")) { return }
 
         $params = @{ name = $names.ToArray(); path = $target; force = [bool]$Force }
-        $result = Invoke-Backend -Method image.save -Params $params -Activity "Saving $shown"
+        $result = Invoke-Backend -Method image.save -Params $params -Activity "Saving $shown" -Engine $on
+        if ($on -and $result -is [System.Management.Automation.ErrorRecord]) { $result = Add-EngineToError $result $on }
         if ($result -is [System.Management.Automation.ErrorRecord]) {
             if ($result.FullyQualifiedErrorId -eq 'ContainerImage.AlreadyExists') {
                 $result.ErrorDetails = [System.Management.Automation.ErrorDetails]::new($result.Exception.Message)

@@ -20,6 +20,9 @@ function Sync-ContainerImage {
           - registry.example.com:5000/team/app:1.2   # a plain reference is an item too
           - Name: mcr.microsoft.com/windows/servercore:ltsc2022
             Latest: true                      # optional: also the registry's current version (no Digest then)
+        Engine: web1                          # optional: the engine (or a list of engines) it is for
+
+    -Engine, when given, wins over the list's Engine key; with neither, the engine your environment names.
 
     A Prune: section makes cleanup by policy part of the list, as Remove-ContainerImage -Unused -OlderThan
     -KeepLatest does: every sync then removes the unlisted images no container depends on that are older
@@ -52,6 +55,13 @@ function Sync-ContainerImage {
     .PARAMETER Prune
     Also remove (or untag) the images the list does not name, except those containers depend on. A list
     with a Prune: section prunes by its policy instead, with or without -Prune.
+
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
 
     .EXAMPLE
     Sync-ContainerImage -Path ./images.yaml -WhatIf
@@ -99,44 +109,71 @@ function Sync-ContainerImage {
         [ValidateNotNullOrEmpty()]
         [string] $Path,
 
-        [switch] $Prune
+        [switch] $Prune,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
         $resolved = Resolve-FileSystemPath -Path $Path -SessionState $PSCmdlet.SessionState -Literal
         if ($resolved -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $resolved; return }
         $file = [string]@($resolved)[0]
-        $params = @{ path = $file; prune = [bool]$Prune; dry_run = $true }
-        # The plan first: a bad file fails here, before any change, and each change is confirmed from it.
-        $plan = Invoke-Backend -Method image.sync -Params $params
-        if ($plan -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plan; return }
-        foreach ($image in $plan.current) {
-            Write-Verbose "$($image.Name):$($image.Tag) ($($image.Id)) is in its desired state"
-        }
         $shownFile = [System.IO.Path]::GetFileName($file)
-        $keys = foreach ($change in $plan.changes) {
-            if ($change.Action -eq 'Keep') {
-                Write-Warning "Kept $($change.Name):$($change.Tag) ($($change.OldId)): $($change.Reason)"
-                continue
-            }
-            if (Confirm-Change $PSCmdlet (Format-SyncTarget $change $shownFile) "$($change.Action) container image") { $change.Key }
+        # The engines: -Engine, else the list's own Engine key, else the environment's. The file is read
+        # (and checked) once first for its Engine key, without the engine.
+        $engines = Get-EngineList $Engine
+        if (-not $engines[0]) {
+            $list = Invoke-Backend -Method image.sync_list -Params @{ path = $file }
+            if ($list -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $list; return }
+            if ($list.engines) { $engines = Get-EngineList ([string[]]$list.engines) }
         }
-        if (-not $keys) {
-            # Nothing to change: what was kept is still the answer (not under -WhatIf, which outputs nothing).
-            $kept = @($plan.changes | Where-Object Action -eq 'Keep')
-            if ($kept -and -not $WhatIfPreference) {
-                Add-ContainerImageType $kept -TypeName 'ContainerImage.SyncChange'
-                $PSCmdlet.WriteObject($kept, $true)
+        # The plan first, on every engine at once: a bad file fails here, before any change, and each change
+        # is confirmed from it.
+        $apply = [System.Collections.Generic.List[hashtable]]::new()
+        Invoke-BackendEach -Method image.sync -Requests @(foreach ($on in $engines) { @{ Engine = $on; Params = @{ path = $file; prune = [bool]$Prune; dry_run = $true } } }) | ForEach-Object {
+            $plan = $_.Result
+            $on = $_.Engine
+            if ($plan -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $plan; return }
+            foreach ($image in $plan.current) {
+                Write-Verbose "$(Format-EngineTarget "$($image.Name):$($image.Tag) ($($image.Id))" $on) is in its desired state"
             }
-            return
+            $keys = foreach ($change in $plan.changes) {
+                if ($change.Action -eq 'Keep') {
+                    Write-Warning "$(if ($on) { "Engine ${on}: " })Kept $($change.Name):$($change.Tag) ($($change.OldId)): $($change.Reason)"
+                    continue
+                }
+                if (Confirm-Change $PSCmdlet (Format-EngineTarget (Format-SyncTarget $change $shownFile) $on) "$($change.Action) container image") { $change.Key }
+            }
+            if (-not $keys) {
+                # Nothing to change: what was kept is still the answer (not under -WhatIf, which outputs nothing).
+                $kept = @($plan.changes | Where-Object Action -eq 'Keep')
+                if ($kept -and -not $WhatIfPreference) {
+                    Add-ContainerImageType $kept -TypeName 'ContainerImage.SyncChange'
+                    Add-EngineView $kept 'ContainerImage.SyncChange' $engines.Count
+                    $PSCmdlet.WriteObject($kept, $true)
+                }
+                return
+            }
+            # "only", not "keys": that would hide a hashtable's own .Keys
+            $apply.Add(@{ Engine = $on; Params = @{ path = $file; prune = [bool]$Prune; dry_run = $false; only = @($keys) } })
         }
-        $params.dry_run = $false
-        $params.only = @($keys)   # not "keys": that would hide a hashtable's own .Keys
-        $result = Invoke-Backend -Method image.sync -Params $params -Activity "Synchronizing container images with $shownFile"
-        if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
-        foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
-        if ($result.changes) {
-            Add-ContainerImageType $result.changes -TypeName 'ContainerImage.SyncChange'
-            $PSCmdlet.WriteObject($result.changes, $true)
+        if (-not $apply.Count) { return }
+        Invoke-BackendEach -Method image.sync -Requests $apply.ToArray() -Activity "Synchronizing container images with $shownFile" | ForEach-Object {
+            $result = $_.Result
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            $on = $_.Engine
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $problem) $on) }
+            if ($result.changes) {
+                Add-ContainerImageType $result.changes -TypeName 'ContainerImage.SyncChange'
+                Add-EngineView $result.changes 'ContainerImage.SyncChange' $engines.Count
+                $PSCmdlet.WriteObject($result.changes, $true)
+            }
         }
     }
 }

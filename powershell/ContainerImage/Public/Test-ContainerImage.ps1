@@ -55,6 +55,13 @@ function Test-ContainerImage {
     .PARAMETER Credential
     Credentials for the registry, for this test only. Without it, the stored logins are used.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names (DOCKER_HOST,
+    DOCKER_CONTEXT, the Engine setting, docker's current context), as before.
+
     .EXAMPLE
     Test-ContainerImage -Name microsoft/nanoserver
 
@@ -126,9 +133,19 @@ function Test-ContainerImage {
 
         [System.Management.Automation.PSCredential]
         [System.Management.Automation.Credential()]
-        $Credential = [System.Management.Automation.PSCredential]::Empty
+        $Credential = [System.Management.Automation.PSCredential]::Empty,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
+    begin { Assert-EngineArgument $PSCmdlet }
     process {
+        $engines = Get-EngineList $Engine
         $requests = if ($PSCmdlet.ParameterSetName -eq 'InputObject') {
             # A tagged image by its name (what the output shows), an untagged one by its id.
             foreach ($image in $InputObject) {
@@ -144,14 +161,14 @@ function Test-ContainerImage {
             if ($Remote) { $params.remote = $true }
             $auth = ConvertTo-BackendAuth $Credential
             if ($auth) { $params.auth = $auth }
-            $result = Invoke-Backend -Method image.test -Params $params
-            if ($result -is [System.Management.Automation.ErrorRecord]) {
-                Write-ContainerImageError $PSCmdlet $result
-                continue
+            Invoke-BackendEach -Method image.test -Requests @(foreach ($on in $engines) { @{ Engine = $on; Params = $params } }) | ForEach-Object {
+                $result = $_.Result
+                if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+                if ($null -ne $result.Platforms) { $result.Platforms = [string[]]$result.Platforms }  # JSON arrays arrive as object[]
+                Add-ContainerImageType $result -TypeName 'ContainerImage.Compatibility'
+                Add-EngineView $result 'ContainerImage.Compatibility' $engines.Count
+                $PSCmdlet.WriteObject($result)
             }
-            if ($null -ne $result.Platforms) { $result.Platforms = [string[]]$result.Platforms }  # JSON arrays arrive as object[]
-            Add-ContainerImageType $result -TypeName 'ContainerImage.Compatibility'
-            $PSCmdlet.WriteObject($result)
         }
     }
 }

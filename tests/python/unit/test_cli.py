@@ -283,3 +283,21 @@ def test_serve_ends_quietly_on_immediate_end_of_input():
     process = serve_process()
     out, err = process.communicate(b"", timeout=SAFETY)
     assert (process.returncode, out) == (0, b"")
+
+
+def test_engine_names_the_engine_before_or_after_the_command_and_an_empty_one_is_refused(monkeypatch, capsys):
+    made = []
+
+    class Named:
+        def __init__(self, name=None):
+            made.append(name)
+            raise SystemExit(0)  # enough: which engine the command made
+
+    monkeypatch.setattr(cli, "Engine", Named)
+    for argv in (["--engine", "web1", "images"], ["images", "--context", "web1"], ["images"]):
+        with pytest.raises(SystemExit):
+            cli.main(argv)
+    assert made == ["web1", "web1", None]
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["images", "--engine", " "])
+    assert exit_info.value.code == 2 and "an engine name cannot be empty" in capsys.readouterr().err

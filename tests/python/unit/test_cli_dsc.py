@@ -103,3 +103,21 @@ def test_the_operation_must_be_one_of_get_test_set(capsys):
     with pytest.raises(SystemExit) as caught:
         cli.main(["dsc", "delete"])
     assert caught.value.code == 2
+
+
+def test_the_instance_engine_chooses_the_engine_and_comes_back_in_the_state(monkeypatch, capsys):
+    api = NamingAPI({"test/app:1": OLD, f"test/app@{OLD_DIGEST}": OLD})
+    asked = []
+
+    def named(name=None):
+        asked.append(name)
+        engine = FakeEngine(api)
+        engine.name = name
+        return engine
+
+    monkeypatch.setattr(cli, "Engine", named)
+    status, lines, _ = run(monkeypatch, capsys, "get", {"name": "test/app", "tag": "1", "Engine": "web1"})
+    assert status == 0 and asked == ["web1"]
+    assert lines == [{"name": "test/app", "tag": "1", "_exist": True, "digest": OLD_DIGEST, "id": OLD, "engine": "web1"}]
+    status, _, err = run(monkeypatch, capsys, "get", {"name": "test/app", "engine": ""})
+    assert status == 2 and "'engine' must name an engine" in json.loads(err)["error"]

@@ -260,7 +260,7 @@ def image_list(tmp_path, text):
 
 
 def test_a_prune_section_is_read_as_a_policy(tmp_path):
-    items, policy = sync.read_list(image_list(tmp_path, "Images:\n  - test/app:3\nprune:\n  olderThan: 30d\n  KeepLatest: 2\n"))
+    items, policy, _ = sync.read_list(image_list(tmp_path, "Images:\n  - test/app:3\nprune:\n  olderThan: 30d\n  KeepLatest: 2\n"))
     assert [i.want.reference for i in items] == ["test/app:3"]
     assert policy == {"older_than": 30 * DAY, "keep_latest": 2}
     assert sync.read_list(image_list(tmp_path, "Images:\n  - test/app:3\n"))[1] is None

@@ -714,3 +714,24 @@ def test_an_engine_that_is_not_a_name_is_an_invalid_request(engine):
     answers = by_id(serve_all([dict(request(1, "ping"), engine=engine)], {"ping": ping}))
     error = answers[1]["error"]
     assert error["code"] == errors.InvalidRequest.code and "engine must be a non-empty string" in error["message"]
+
+
+def test_a_result_for_a_named_engine_carries_it_on_itself_and_on_each_row_and_others_do_not():
+    def rows(ctx):
+        return {"images": [{"Id": "a"}, {"Id": "b", "Engine": "kept"}], "errors": [], "count": 2}
+
+    class Named:
+        name = None
+
+        def close(self):
+            pass
+
+    from containerimage.engines import Pool
+    out = io.BytesIO()
+    data = b"".join(line(m) for m in [dict(request(1, "rows"), engine="web1"), request(2, "rows")])
+    Server(io.BytesIO(data), out, None, {"rows": rows}, pool=Pool(Named(), factory=lambda name: Named())).serve()
+    answers = by_id([json.loads(x) for x in out.getvalue().splitlines()])
+    named, unnamed = answers[1]["result"], answers[2]["result"]
+    assert named["Engine"] == "web1" and [i["Engine"] for i in named["images"]] == ["web1", "kept"]
+    assert "Engine" not in unnamed and all("Engine" not in i or i["Engine"] == "kept" for i in unnamed["images"])
+    assert unnamed["images"][0] == {"Id": "a"}

@@ -1,0 +1,168 @@
+<#
+.SYNOPSIS
+The benchmark of issue 13: Get-ContainerImage over several engines at once, against each engine alone and
+against the docker CLI idiom looped over the same engines; and the backend's memory per extra engine.
+
+.DESCRIPTION
+Runs inside a sandbox (its DOCKER_HOST, DOCKER_CONFIG):
+
+    /usr/bin/python3 tools/sandbox.py run -- pwsh -NoProfile -File bench/Measure-Engines.ps1
+
+Engines: two real ones (the sandbox engine, and the fleet's TLS engine when CONTAINERIMAGE_TEST_TLS_CONTEXT
+names one, else a second address of the sandbox engine: tools/latency_proxy.py with no latency), and the
+same two through tools/latency_proxy.py adding 50 ms per request (standing in for remote hosts); each is a
+docker context, so that the CLI idiom is `docker --context X images --format '{{json .}}' | ConvertFrom-Json`.
+The engine holds -Images tags (made here).
+
+Rounds interleave the three measurements (medians): all engines in one Get-ContainerImage -Engine, each
+engine alone (the slowest one's median is the reference), and the docker loop. Targets: fleet <= 1.3x the
+slowest alone, and <= 0.5x the docker loop.
+
+Memory (Stdio transport: the backend is a process): the backend's resident memory (VmRSS) after a listing
+on the default engine, then after a listing on each of -ExtraEngines more engines (docker contexts of the
+sandbox engine: each name is an engine client of its own in the backend's pool); the growth per engine.
+
+Writes bench/results/engines.json and engines.md, and prints the table.
+#>
+[CmdletBinding()]
+param(
+    [int] $Rounds = 7,
+    [int] $Images = 200,
+    [int] $ExtraEngines = 8,
+    [ValidateSet('Stdio', 'InProcess')]
+    [string[]] $Transport = @('Stdio', 'InProcess'),
+    [string] $OutputFolder = (Join-Path $PSScriptRoot 'results')
+)
+$ErrorActionPreference = 'Stop'
+if (-not $env:CONTAINERIMAGE_SANDBOX) { throw 'Run it in a sandbox: /usr/bin/python3 tools/sandbox.py run -- pwsh -NoProfile -File bench/Measure-Engines.ps1' }
+$root = Split-Path $PSScriptRoot
+$module = Join-Path $root 'powershell/ContainerImage'
+
+function Start-LatencyProxy([double] $LatencyMs) {
+    $info = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')
+    foreach ($argument in (Join-Path $root 'tools/latency_proxy.py'), '--engine', $env:DOCKER_HOST, '--latency-ms', [string]$LatencyMs) { $info.ArgumentList.Add($argument) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardInput = $true
+    $process = [System.Diagnostics.Process]::Start($info)
+    $process | Add-Member -NotePropertyName Address -NotePropertyValue $process.StandardOutput.ReadLine() -PassThru
+}
+
+function New-Context([string] $Name, [string] $HostAddress) {
+    & docker context rm -f $Name 2>&1 | Out-Null
+    & docker context create $Name --docker "host=$HostAddress" | Out-Null
+    if ($LASTEXITCODE) { throw "docker context create $Name failed" }
+    $Name
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = $Values | Sort-Object
+    $sorted[[int][math]::Floor(($sorted.Count - 1) / 2)]
+}
+
+# --- the engines and the images ------------------------------------------------------------------------
+$proxies = [System.Collections.Generic.List[object]]::new()
+try {
+    & docker pull -q microsoft/nanoserver | Out-Null
+    for ($i = 0; $i -lt $Images; $i++) { & docker tag microsoft/nanoserver "bench/engines:$i" }
+    $realName = 'real-1'
+    New-Context $realName $env:DOCKER_HOST | Out-Null
+    if ($env:CONTAINERIMAGE_TEST_TLS_CONTEXT) {
+        $second = $env:CONTAINERIMAGE_TEST_TLS_CONTEXT
+        $secondNote = "the fleet's TLS engine ($second)"
+        & docker --context $second pull -q microsoft/nanoserver | Out-Null
+        for ($i = 0; $i -lt $Images; $i++) { & docker --context $second tag microsoft/nanoserver "bench/engines:$i" }
+    } else {
+        $direct = Start-LatencyProxy 0; $proxies.Add($direct)
+        $second = New-Context 'real-2' $direct.Address
+        $secondNote = "a second address of the sandbox engine ($($direct.Address), tools/latency_proxy.py with no latency): only one real engine here"
+    }
+    $far1 = Start-LatencyProxy 50; $proxies.Add($far1)
+    $far2 = Start-LatencyProxy 50; $proxies.Add($far2)
+    $engines = @($realName, $second, (New-Context 'far-1' $far1.Address), (New-Context 'far-2' $far2.Address))
+    Write-Host "Engines: $($engines -join ', ') (far-1 and far-2: the sandbox engine behind a 50 ms proxy; $secondNote)"
+
+    $rows = [System.Collections.Generic.List[object]]::new()
+    foreach ($name in $Transport) {
+        $script = {
+            param($Module, $Engines, $Rounds, $Transport)
+            $env:CONTAINERIMAGE_TRANSPORT = $Transport
+            Import-Module $Module
+            $null = Get-ContainerImage -Engine $Engines   # warm: backend up (its transport chosen), one client per engine
+            $used = & (Get-Module ContainerImage) { $script:Backend.Transport }
+            $fleet = [System.Collections.Generic.List[double]]::new()
+            $alone = @{}; foreach ($engine in $Engines) { $alone[$engine] = [System.Collections.Generic.List[double]]::new() }
+            $docker = [System.Collections.Generic.List[double]]::new()
+            $count = 0
+            for ($round = 0; $round -lt $Rounds; $round++) {
+                $watch = [System.Diagnostics.Stopwatch]::StartNew()
+                $count = @(Get-ContainerImage -Engine $Engines).Count
+                $fleet.Add($watch.Elapsed.TotalMilliseconds)
+                foreach ($engine in $Engines) {
+                    $watch.Restart(); $null = Get-ContainerImage -Engine $engine; $alone[$engine].Add($watch.Elapsed.TotalMilliseconds)
+                }
+                $watch.Restart()
+                $listed = foreach ($engine in $Engines) { docker --context $engine images --format '{{json .}}' | ConvertFrom-Json }
+                $docker.Add($watch.Elapsed.TotalMilliseconds)
+            }
+            [pscustomobject]@{ Transport = $used; Fleet = $fleet.ToArray(); Docker = $docker.ToArray(); Count = $count; DockerCount = @($listed).Count
+                Alone = @(foreach ($engine in $Engines) { [pscustomobject]@{ Engine = $engine; Ms = $alone[$engine].ToArray() } }) }
+        }
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript($script).AddArgument($module).AddArgument($engines).AddArgument($Rounds).AddArgument($name)
+        try { $measured = $ps.Invoke() | Select-Object -First 1 } finally { $ps.Dispose() }
+        # One runspace per transport, each with its own backend (the module's backend is per runspace).
+        $alone = foreach ($entry in $measured.Alone) { [pscustomobject]@{ Engine = $entry.Engine; Median = Get-Median $entry.Ms } }
+        $slowest = $alone | Sort-Object Median -Descending | Select-Object -First 1
+        $fleetMedian = Get-Median $measured.Fleet
+        $dockerMedian = Get-Median $measured.Docker
+        $rows.Add([pscustomobject]@{
+                Transport          = $measured.Transport
+                Objects            = $measured.Count
+                DockerObjects      = $measured.DockerCount
+                FleetMs            = [math]::Round($fleetMedian, 1)
+                SlowestAloneMs     = [math]::Round($slowest.Median, 1)
+                SlowestEngine      = $slowest.Engine
+                AloneMs            = ($alone | ForEach-Object { "$($_.Engine)=$([math]::Round($_.Median, 1))" }) -join ' '
+                DockerLoopMs       = [math]::Round($dockerMedian, 1)
+                FleetOverSlowest   = [math]::Round($fleetMedian / $slowest.Median, 2)
+                FleetOverDocker    = [math]::Round($fleetMedian / $dockerMedian, 2)
+                # Engines that are one daemon behind several names share its work: against their sum too.
+                FleetOverSumAlone  = [math]::Round($fleetMedian / ($alone | Measure-Object Median -Sum).Sum, 2)
+            })
+    }
+
+    # --- memory per extra engine (Stdio: the backend is a process) -------------------------------------------
+    $contexts = @(for ($i = 1; $i -le $ExtraEngines; $i++) { New-Context "mem-$i" $env:DOCKER_HOST })
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript({
+            param($Module, $Contexts)
+            $env:CONTAINERIMAGE_TRANSPORT = 'Stdio'
+            Import-Module $Module
+            $null = Get-ContainerImage
+            $backendPid = & (Get-Module ContainerImage) { $script:Backend.Process.Id }
+            function Get-Rss { [long](((Get-Content "/proc/$backendPid/status") -match '^VmRSS:' -split '\s+')[1]) }
+            $rss = [System.Collections.Generic.List[long]]::new()
+            $rss.Add((Get-Rss))
+            foreach ($context in $Contexts) { $null = Get-ContainerImage -Engine $context; $rss.Add((Get-Rss)) }
+            $rss.ToArray()
+        }).AddArgument($module).AddArgument($contexts)
+    try { $rss = @($ps.Invoke()) } finally { $ps.Dispose() }
+    $growthKb = ($rss[-1] - $rss[0]) / $ExtraEngines
+    $memory = [pscustomobject]@{ Engines = $ExtraEngines; RssKb = $rss; PerEngineKb = [math]::Round($growthKb, 0) }
+} finally {
+    foreach ($proxy in $proxies) { $proxy.StandardInput.Close(); if (-not $proxy.WaitForExit(5000)) { $proxy.Kill() } }
+}
+
+$null = New-Item -ItemType Directory -Force $OutputFolder
+[pscustomobject]@{ Engines = $engines; Second = $secondNote; Images = $Images; Rounds = $Rounds; Rows = $rows; Memory = $memory } |
+    ConvertTo-Json -Depth 5 | Set-Content (Join-Path $OutputFolder 'engines.json')
+$table = @('| transport | objects | 4 engines (ms) | slowest alone (ms) | docker loop (ms) | fleet / slowest (<= 1.3) | fleet / docker loop (<= 0.5) | fleet / sum of alone |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+foreach ($row in $rows) {
+    $table += "| $($row.Transport) | $($row.Objects) | $($row.FleetMs) | $($row.SlowestAloneMs) ($($row.SlowestEngine)) | $($row.DockerLoopMs) | $($row.FleetOverSlowest) | $($row.FleetOverDocker) | $($row.FleetOverSumAlone) |"
+}
+$table += ''
+$table += "Engines: $($engines -join ', '); second real engine: $secondNote. Each alone (ms): $(($rows | ForEach-Object { "$($_.Transport): $($_.AloneMs)" }) -join '; ')."
+$table += "Backend memory (VmRSS, Stdio) after 0..$ExtraEngines extra engines (KB): $($memory.RssKb -join ', '): $($memory.PerEngineKb) KB per extra engine."
+$table | Set-Content (Join-Path $OutputFolder 'engines.md')
+$table -join "`n"
