@@ -9,6 +9,7 @@ from . import archive, commit, containers, history, images, push, registry, remo
 from . import state, sync
 from . import configuration
 from . import compatibility
+from . import remote
 
 METHODS = {
     **system.METHODS,
@@ -25,4 +26,5 @@ METHODS = {
     **sync.METHODS,
     **configuration.METHODS,
     **compatibility.METHODS,
+    **remote.METHODS,
 }

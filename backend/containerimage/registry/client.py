@@ -85,7 +85,10 @@ class RegistryClient:
     def manifest(self, name, reference):
         """(manifest or index as a dict, its digest or None) of name at a tag or digest: one GET."""
         body, _, digest = self.manifest_raw(name, reference)
-        what = _what(name, reference)
+        return self.decode_manifest(body, _what(name, reference)), digest
+
+    def decode_manifest(self, body, what):
+        """A manifest's bytes as a dict; InvalidData naming what when they are not a JSON object."""
         try:
             manifest = json.loads(body)
         except ValueError:
@@ -93,7 +96,7 @@ class RegistryClient:
         if not isinstance(manifest, dict):
             raise InvalidData(f"{self.registry.name} sent a manifest for {what} that is not a JSON object.",
                               self.registry.name)
-        return manifest, digest
+        return manifest
 
     def manifest_raw(self, name, reference, accept=manifests.ACCEPT):
         """(bytes exactly as the registry keeps them, media type, digest) of name at a tag or digest. The
@@ -218,6 +221,22 @@ class RegistryClient:
             raise InvalidParams(f"A manifest is deleted by its digest (sha256:...), not '{digest}'.", digest)
         self._request("DELETE", f"/v2/{name}/manifests/{digest}", auth.delete(name) + auth.push(name),
                       f"{name}@{digest}", action="delete", repository=name)
+
+    def delete_tag(self, name, tag):
+        """Remove a tag by the OCI API (DELETE of the tag): True when the registry did (202), False when it
+        does not delete by tag (Distribution 2.x), which changes nothing."""
+        response = self._request("DELETE", f"/v2/{name}/manifests/{tag}", auth.delete(name) + auth.push(name),
+                                 f"{name}:{tag}", allow=(400, 404, 405, 415), action="delete", repository=name)
+        return response.status_code == 202
+
+    def check_deletes(self, name):
+        """Conflict naming storage.delete.enabled when the registry has deletion disabled, found by deleting
+        a digest that no manifest has (404 when deletion is on); changes nothing."""
+        nothing = "sha256:" + hashlib.sha256(b"containerimage: no manifest has this digest").hexdigest()
+        try:
+            self.delete_manifest(name, nothing)
+        except NotFound:
+            pass
 
     # ------------------------------------------------------------------------------------ paging
 
