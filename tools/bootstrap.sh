@@ -5,7 +5,7 @@
 #
 # - Debian packages: Docker engine and client, the Distribution registry,
 #   htpasswd, a static busybox (for test images), tmux (a real terminal for the
-#   Ctrl+C tests) and the Python test tools.
+#   Ctrl+C tests), the Python test tools and skopeo (the registry tests' oracle).
 # - PowerShell 7.6.9 as a .NET global tool, reachable as `pwsh` on PATH.
 # - Pester 5.7.1 from NuGet, in
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev/pester/5.7.1/tools/Pester.psd1
@@ -31,6 +31,9 @@ DEBIAN_PACKAGES=(
     # CLI keeps a first login in pass (or secretservice); the tests pin their configs and check that the
     # module and docker login agree with them.
     golang-docker-credential-helpers pass
+    # The outside oracle of the registry tests (skopeo inspect --raw, list-tags, copy) and the benchmark's
+    # yardstick for Copy-ContainerImage.
+    skopeo
 )
 DEV_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/containerimage-dev"
 PESTER_DIR="$DEV_CACHE/pester/$PESTER_VERSION"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A private Docker engine and two Distribution registries for tests, demos and benchmarks.
+"""A private Docker engine and three Distribution registries for tests, demos and benchmarks.
 
 Everything lives in one fresh folder /tmp/cis-XXXXXXXX and on 127.0.0.1; nothing
 touches /var/run/docker.sock, ~/.docker, /etc/docker or a system containerd.
@@ -13,6 +13,8 @@ What a started sandbox holds:
   the aspnet images are a second layer on top of windowsservercore). Images carry
   the labels org.opencontainers.image.title/description and com.containerimage.seed;
 - an "auth" registry (htpasswd) holding private/busybox:1.0;
+- a "target" registry (no auth, starts empty), a destination for copies between registries and a
+  place to delete in;
 - its own containerd and a dockerd started with --bridge=none --iptables=false
   --ip-masq=false --ip-forward=false. The engine starts with no images and no
   containers: `docker pull microsoft/nanoserver` fetches from the mirror. When the
@@ -49,6 +51,11 @@ these, without DOCKER_CONTEXT, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH):
     CONTAINERIMAGE_TEST_USER           user name for the auth registry
     CONTAINERIMAGE_TEST_PASSWORD       its password (random for each sandbox)
     CONTAINERIMAGE_TEST_DOWN_REGISTRY  127.0.0.1:PORT where nothing listens
+    CONTAINERIMAGE_TEST_TARGET         127.0.0.1:PORT of the target registry
+
+Every registry has storage.delete.enabled: true and logs each request it answers (method, path, status) into
+<sandbox folder>/<mirror|auth|target>.log. start_registry(folder, port) starts one more of them (for a test
+that kills and restarts a registry of its own).
 
 Outside the folder only two empty directories appear: /run/docker/plugins (dockerd)
 and /run/containerd/s (sockets of running containerd shims).
@@ -340,7 +347,14 @@ http:
 health:
   storagedriver:
     enabled: false
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://
 """
+    # validation: without an allow list Distribution refuses every manifest with a foreign layer (its
+    # `urls`), as Windows base images have; MCR and Docker Hub take them.
     if htpasswd_path:
         text += f"""auth:
   htpasswd:
@@ -348,6 +362,36 @@ health:
     path: {htpasswd_path}
 """
     return text
+
+
+def start_registry(folder, port, log_path=None, htpasswd_path=None):
+    """Start `docker-registry serve` on 127.0.0.1:port with its storage in folder/data and its config in
+    folder/config.yml (both made when missing, so a registry killed earlier restarts with what it stored);
+    its log (every request) is appended to log_path (folder/registry.log by default). Its own session, so a
+    terminal's Ctrl+C does not reach it. Returns the Popen; wait_for_registry() waits until it answers."""
+    os.makedirs(os.path.join(folder, 'data'), exist_ok=True)
+    config_path = os.path.join(folder, 'config.yml')
+    if not os.path.exists(config_path):
+        write_file(config_path, registry_config(port, os.path.join(folder, 'data'), htpasswd_path))
+    return launch_daemon(['docker-registry', 'serve', config_path], log_path or os.path.join(folder, 'registry.log'))
+
+
+def launch_daemon(command, log_path, extra_env=None):
+    """Start a daemon in its own session (so a terminal's Ctrl+C does not reach it), its output appended to
+    log_path, without the caller's DOCKER_*, REGISTRY_* and proxy variables."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.upper().startswith(DAEMON_VARIABLE_PREFIXES)}
+    env.update(extra_env or {})
+    with open(log_path, 'ab') as log_file:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
+                                env=env, start_new_session=True)
+
+
+def wait_for_registry(process, port, log_path, expected=200, timeout=START_TIMEOUT):
+    """Wait until the registry on 127.0.0.1:port answers GET /v2/ with expected (401 with auth)."""
+    connection = http.client.HTTPConnection('127.0.0.1', port, timeout=2)
+    wait_until(lambda: http_status(connection, '/v2/') == expected, timeout, process,
+               f'registry on port {port}', log_path)
 
 
 def containerd_config(directory):
@@ -573,7 +617,7 @@ def add_tags_to_tag_file(path, tags):
 # The sandbox
 
 class Sandbox:
-    """One private dockerd (with its own containerd) plus a mirror and an auth registry.
+    """One private dockerd (with its own containerd) plus a mirror, an auth and a target registry.
 
     Use as a context manager, or call start() and stop(). stop() always cleans up
     and may be called more than once.
@@ -587,6 +631,7 @@ class Sandbox:
         self.mirror_port = None
         self.auth_port = None
         self.down_port = None
+        self.target_port = None
         self._processes = {}          # name -> Popen, in start order
         self._saved_handlers = {}     # signal -> handler before start()
 
@@ -675,9 +720,9 @@ class Sandbox:
 
     def _pick_ports(self):
         ports = set()
-        while len(ports) < 3:
+        while len(ports) < 4:
             ports.add(free_port())
-        self.mirror_port, self.auth_port, self.down_port = sorted(ports)
+        self.mirror_port, self.auth_port, self.down_port, self.target_port = sorted(ports)
 
     def _write_env(self):
         pin_credential_store(self.path('docker-config'))
@@ -693,26 +738,15 @@ class Sandbox:
             'CONTAINERIMAGE_TEST_USER': REGISTRY_USER,
             'CONTAINERIMAGE_TEST_PASSWORD': self.password,
             'CONTAINERIMAGE_TEST_DOWN_REGISTRY': f'127.0.0.1:{self.down_port}',
+            'CONTAINERIMAGE_TEST_TARGET': f'127.0.0.1:{self.target_port}',
         }
 
     def _launch(self, name, command, extra_env=None):
-        """Start a daemon in its own session (so a terminal's Ctrl+C does not reach it)."""
-        log_path = self.path(f'{name}.log')
-        env = {key: value for key, value in os.environ.items()
-               if not key.upper().startswith(DAEMON_VARIABLE_PREFIXES)}
-        env.update(extra_env or {})
-        with open(log_path, 'ab') as log_file:
-            self._processes[name] = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-                env=env, start_new_session=True)
+        self._processes[name] = launch_daemon(command, self.path(f'{name}.log'), extra_env)
         return self._processes[name]
 
     def _start_registry(self, name, port, htpasswd_path=None):
-        folder = self.path(name)
-        os.makedirs(os.path.join(folder, 'data'))
-        config_path = os.path.join(folder, 'config.yml')
-        write_file(config_path, registry_config(port, os.path.join(folder, 'data'), htpasswd_path))
-        self._launch(name, ['docker-registry', 'serve', config_path])
+        self._processes[name] = start_registry(self.path(name), port, self.path(f'{name}.log'), htpasswd_path)
 
     def _start_registries(self):
         self._start_registry('mirror', self.mirror_port)
@@ -722,13 +756,13 @@ class Sandbox:
                                stdout=subprocess.PIPE, text=True).stdout
         write_file(htpasswd_path, entry, mode=0o600)
         self._start_registry('auth', self.auth_port, htpasswd_path)
+        self._start_registry('target', self.target_port)
 
     def _wait_for_registries(self):
         for name, port, expected in (('mirror', self.mirror_port, 200),
-                                     ('auth', self.auth_port, 401)):
-            connection = http.client.HTTPConnection('127.0.0.1', port, timeout=2)
-            wait_until(lambda: http_status(connection, '/v2/') == expected, START_TIMEOUT,
-                       self._processes[name], f'registry {name}', self.path(f'{name}.log'))
+                                     ('auth', self.auth_port, 401),
+                                     ('target', self.target_port, 200)):
+            wait_for_registry(self._processes[name], port, self.path(f'{name}.log'), expected)
 
     def _start_containerd(self):
         folder = self.path('containerd')
