@@ -27,6 +27,9 @@
         'Set-ContainerImageSetting'
         'Sync-ContainerImage'
         'Test-ContainerImage'
+        'Get-ContainerImageTag'
+        'Get-ContainerImageManifest'
+        'Unpublish-ContainerImage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

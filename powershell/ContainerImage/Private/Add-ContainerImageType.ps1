@@ -38,4 +38,6 @@ $script:TextProperties = @{
     'ContainerImage.SearchResult'  = @{ Tags = 'List' }
     'ContainerImage.RemovalResult' = @{ Untagged = 'List'; Deleted = 'List' }
     'ContainerImage.SyncChange'    = @{ Containers = 'NameList' }
+    'ContainerImage.RemoteManifest' = @{ Labels = 'Map' }
+    'ContainerImage.RemoteRemoval' = @{ Tags = 'List' }
 }
