@@ -86,6 +86,11 @@ def get_manifest(ctx, name: str, auth: Optional[dict] = None):
             raise InvalidData(f"{_shown(ref)} is a {media_type or 'manifest of no media type'}, which is not an "
                               f"image: ContainerImage reads {', '.join(sorted(manifests.IMAGE_TYPES | manifests.INDEX_TYPES))}.",
                               _shown(ref))
+        config_type = (manifest.get("config") or {}).get("mediaType")
+        if manifest.get("artifactType") or (config_type and config_type not in manifests.CONFIG_TYPES):
+            raise InvalidData(f"{_shown(ref)} is not an image but an artifact of type "
+                              f"{manifest.get('artifactType') or config_type}: ContainerImage reads images (a config "
+                              f"of type {' or '.join(sorted(manifests.CONFIG_TYPES))}).", _shown(ref))
         config = manifests.config_of(client, ref.path, manifest, _shown(ref))
     layers = manifests.layers(manifest)
     platform = manifests.platform_of(config)
