@@ -34,8 +34,8 @@ Describe 'Get-ContainerImageTag' {
         ($tags | Where-Object Tag -like '[12].*').Digest | Sort-Object -Unique | Should -Be $image.digest
         ($tags | Where-Object Tag -eq 'multi').Digest | Should -Be $list.digest
         $table = ($tags | Out-String -Width 200) -split "`n"
-        $table[1] | Should -Match '^NAME\s+TAG\s+DIGEST'
-        $table -match "^$([regex]::Escape("$target/$repo"))\s+multi\s+$($list.digest)\s*$" | Should -HaveCount 1 -Because 'the view names the digest whole'
+        $table[1] | Should -Match '^DIGEST\s+NAME\s+TAG'
+        $table -match "^$($list.digest.Substring(0, 19))\s+$([regex]::Escape("$target/$repo"))\s+multi\s*$" | Should -HaveCount 1 -Because 'the view shows the digest as docker shows ids, short'
     }
 
     It 'takes names from the pipeline and a -Credential for one call' {

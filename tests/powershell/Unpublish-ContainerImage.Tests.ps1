@@ -51,7 +51,7 @@ Describe 'Unpublish-ContainerImage' {
         $removed.Deleted | Should -Be 'manifest'
         $removed.Tags | Should -Be '1.0', '1.1', '2.0', 'latest'
         (Get-TagDigest $repo.Name).Keys | Should -Be 'multi'
-        ($removed | Out-String -Width 200) | Should -Match 'manifest\s+\S+\s+sha256:\S+\s+1\.0, 1\.1, 2\.0, latest'
+        ($removed | Out-String -Width 200) | Should -Match 'manifest\s+sha256:\S+\s+\S+\s+1\.0, 1\.1, 2\.0, latest'
     }
 
     It 'asks first (ConfirmImpact High) and changes nothing with -WhatIf, saying what it would remove' {

@@ -145,7 +145,7 @@ def _delete_tag(client, ref):
               "Tags": [ref.tag]}
     if client.delete_tag(ref.path, ref.tag):  # the OCI API: the registry removed the tag itself
         return result
-    client.check_deletes(ref.path)  # Conflict naming storage.delete.enabled before the tag is touched
+    client.check_deletes(ref.path)  # PermissionDenied naming storage.delete.enabled before the tag is touched
     throwaway, throwaway_type = _throwaway(client, ref, media_type)
     throwaway_digest = client.put_manifest(ref.path, ref.tag, throwaway, throwaway_type)
     client.delete_manifest(ref.path, throwaway_digest)

@@ -24,7 +24,7 @@ import warnings
 import requests
 import urllib3
 
-from ..errors import (Conflict, InvalidData, InvalidParams, NotFound, RegistryUnavailable, Unauthorized,
+from ..errors import (InvalidData, InvalidParams, NotFound, PermissionDenied, RegistryUnavailable, Unauthorized,
                       connection_failure)
 from . import auth, manifests
 from .address import candidate_schemes, is_loopback, remember_scheme
@@ -215,7 +215,7 @@ class RegistryClient:
         return response.headers.get("Docker-Content-Digest") or "sha256:" + hashlib.sha256(body).hexdigest()
 
     def delete_manifest(self, name, digest):
-        """Remove the manifest digest from name (the registry removes every tag naming it). Conflict naming
+        """Remove the manifest digest from name (the registry removes every tag naming it). PermissionDenied naming
         storage.delete.enabled when the registry has deletion disabled."""
         if not digest.startswith("sha256:"):
             raise InvalidParams(f"A manifest is deleted by its digest (sha256:...), not '{digest}'.", digest)
@@ -230,7 +230,7 @@ class RegistryClient:
         return response.status_code == 202
 
     def check_deletes(self, name):
-        """Conflict naming storage.delete.enabled when the registry has deletion disabled, found by deleting
+        """PermissionDenied naming storage.delete.enabled when the registry has deletion disabled, found by deleting
         a digest that no manifest has (404 when deletion is on); changes nothing."""
         nothing = "sha256:" + hashlib.sha256(b"containerimage: no manifest has this digest").hexdigest()
         try:
@@ -303,7 +303,7 @@ class RegistryClient:
                                f" {what}{error_detail(response)}.", name)
         codes = error_codes(response)
         if method == "DELETE" and (status == 405 or "UNSUPPORTED" in codes):
-            raise Conflict(f"{name} does not allow deleting {what}: its deletion is disabled (the registry's "
+            raise PermissionDenied(f"{name} does not allow deleting {what}: its deletion is disabled (the registry's "
                            "setting storage.delete.enabled, REGISTRY_STORAGE_DELETE_ENABLED=true, turns it on).",
                            name)
         if status == 404:

@@ -30,9 +30,9 @@ function Get-ContainerImageManifest {
     .EXAMPLE
     Get-ContainerImageManifest -Name 127.0.0.1:5000/win/app:1
 
-    NAME                 TAG DIGEST        MEDIATYPE                     PLATFORMS
-    ----                 --- ------        ---------                     ---------
-    127.0.0.1:5000/win/app 1 sha256:4b1c.. ...manifest.list.v2+json     linux/amd64, windows/amd64 10.0.20348.2227
+    DIGEST                  SIZE NAME                   TAG PLATFORMS
+    ------                  ---- ----                   --- ---------
+    sha256:4b1c0c2a7c5e          127.0.0.1:5000/win/app 1   linux/amd64, windows/amd64 10.0.20348.2227
 
     A manifest list and its platforms.
 

@@ -29,15 +29,16 @@ function Get-ContainerImageTag {
     .EXAMPLE
     Get-ContainerImageTag -Name 127.0.0.1:5000/team/app
 
-    NAME                     TAG
-    ----                     ---
-    127.0.0.1:5000/team/app  1.0
-    127.0.0.1:5000/team/app  1.1
+    NAME                    TAG
+    ----                    ---
+    127.0.0.1:5000/team/app 1.0
+    127.0.0.1:5000/team/app 1.1
 
     .EXAMPLE
     Get-ContainerImageTag -Name 127.0.0.1:5000/team/app -Digest | Group-Object Digest
 
-    Tags that name the same image, grouped.
+    Tags that name the same image, grouped. The table shows digests short (sha256: and 12 digits, as docker
+    shows ids); the Digest property holds the whole digest.
 
     .EXAMPLE
     Get-ContainerImageTag -Name 127.0.0.1:5000/team/app | Where-Object Tag -like '1.*' | Unpublish-ContainerImage -WhatIf

@@ -18,7 +18,7 @@ from sandbox import registry_config, start_registry, wait_for_registry
 
 from containerimage import cli
 from containerimage.engine import Engine
-from containerimage.errors import Conflict, InvalidData, InvalidParams, NotFound, RegistryUnavailable, Unauthorized
+from containerimage.errors import InvalidData, PermissionDenied, InvalidParams, NotFound, RegistryUnavailable, Unauthorized
 from containerimage.operations import remote
 from containerimage.server import Context
 
@@ -244,7 +244,7 @@ def test_a_registry_with_deletion_disabled_names_the_setting_and_is_left_as_it_w
     name = "remote/kept"
     image = push_image(Pusher(no_delete_registry), name, "1", parse_platform("linux/amd64"))
     for target in (f"{no_delete_registry}/{name}:1", f"{no_delete_registry}/{name}@{image['digest']}"):
-        with pytest.raises(Conflict) as caught:
+        with pytest.raises(PermissionDenied) as caught:
             remote.delete(ctx, target)
         assert "storage.delete.enabled" in caught.value.message
     assert _tags(ctx, no_delete_registry, name) == {"1": image["digest"]}  # the tag was not touched

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from containerimage import credentials, dockerconfig, reference
-from containerimage.errors import Conflict, InvalidData, Unauthorized
+from containerimage.errors import InvalidData, PermissionDenied, Unauthorized
 from containerimage.registry import address, auth, manifests
 from containerimage.registry.address import Registry
 from containerimage.registry.client import RegistryClient
@@ -283,7 +283,7 @@ def test_deletion_disabled_names_the_setting(token_registry):
     registry = token_registry(delete_status=405, delete_body=json.dumps(
         {"errors": [{"code": "UNSUPPORTED", "message": "The operation is unsupported."}]}).encode())
     with RegistryClient(address.parse_registry(registry.address), None) as client:
-        with pytest.raises(Conflict) as caught:
+        with pytest.raises(PermissionDenied) as caught:
             client.delete_manifest("a", "sha256:" + "b" * 64)
     assert "storage.delete.enabled" in caught.value.message
     assert registry.address in caught.value.message
