@@ -390,3 +390,16 @@ def test_insecure_registries_may_use_http_as_loopback_does():
     assert address.candidate_schemes("10.9.8.7:5000") == ["https"]
     assert address.candidate_schemes("10.9.8.7:5001", insecure=True) == ["https", "http"]
     assert Registry("10.9.8.7:5001", insecure=True).insecure
+
+
+def test_the_engines_insecure_registries_come_from_its_info():
+    from containerimage import host
+    facts = host.from_engine({"Os": "linux", "Arch": "amd64"}, {"OSType": "linux", "RegistryConfig": {
+        "InsecureRegistryCIDRs": ["127.0.0.0/8", "10.20.0.0/16"],
+        "IndexConfigs": {"docker.io": {"Name": "docker.io", "Secure": True},
+                         "build.example.com:5000": {"Name": "build.example.com:5000", "Secure": False}}}})
+    assert address.is_listed_insecure("build.example.com:5000", facts.insecure)
+    assert address.is_listed_insecure("10.20.3.4:5000", facts.insecure)
+    assert not address.is_listed_insecure("10.21.3.4:5000", facts.insecure)
+    assert not address.is_listed_insecure("docker.io", facts.insecure)
+    assert not address.is_listed_insecure("build.example.com", facts.insecure)  # another port: another registry
