@@ -403,3 +403,13 @@ def test_the_engines_insecure_registries_come_from_its_info():
     assert not address.is_listed_insecure("10.21.3.4:5000", facts.insecure)
     assert not address.is_listed_insecure("docker.io", facts.insecure)
     assert not address.is_listed_insecure("build.example.com", facts.insecure)  # another port: another registry
+
+
+@pytest.mark.parametrize("status, removed", [(202, True), (400, False), (405, False)])
+def test_a_tag_deleted_by_the_oci_api_or_not(token_registry, status, removed):
+    # 202: the registry removed the tag itself (OCI distribution-spec); Distribution 2.x answers 400
+    # (DIGEST_INVALID) or 405, and then nothing changed: the caller points the tag elsewhere first.
+    registry = token_registry(delete_status=status)
+    with RegistryClient(address.parse_registry(registry.address), None) as client:
+        assert client.delete_tag("a", "1.0") is removed
+    assert registry.requests[-1][:2] == ("DELETE", "/v2/a/manifests/1.0")
