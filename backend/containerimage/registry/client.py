@@ -18,6 +18,8 @@ none). Thread-safe: reads and uploads may run in parallel on one client.
 
 import hashlib
 import json
+import os
+import threading
 import urllib.parse
 import warnings
 
@@ -52,10 +54,15 @@ class RegistryClient:
         self._timeout = timeout
         self._check_cancelled = check_cancelled or (lambda: None)
         self._session = requests.Session()
+        # The environment's proxies and CA bundle are read once per origin (environment()), not by requests at
+        # every call (get_environ_proxies: ~1.7 ms a request, a sixth of a loopback HEAD).
+        self._session.trust_env = False
+        self._environments = {}
+        self._environments_lock = threading.Lock()
         adapter = requests.adapters.HTTPAdapter(pool_connections=POOL_SIZE, pool_maxsize=POOL_SIZE)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
-        self._auth = auth.Authorizer(registry, self._session, credentials, timeout)
+        self._auth = auth.Authorizer(registry, self._session, credentials, timeout, self.environment)
         self._scheme = None
 
     @property
@@ -327,10 +334,12 @@ class RegistryClient:
                 headers["Authorization"] = authorization
             else:
                 headers.pop("Authorization", None)
-            insecure = parts.scheme == "https" and (self.registry.insecure or is_loopback(parts.netloc))
+            settings = self.environment(url)
+            if parts.scheme == "https" and (self.registry.insecure or is_loopback(parts.netloc)):
+                settings = dict(settings, verify=False)
             try:
                 response = self._session.request(method, url, params=params, headers=headers, data=data,
-                                                 stream=stream, timeout=self._timeout, verify=not insecure)
+                                                 stream=stream, timeout=self._timeout, **settings)
             except Exception as exc:  # noqa: BLE001 - only connection failures are caught, the rest re-raised
                 if connection_failure(exc) is None:
                     raise
@@ -342,6 +351,20 @@ class RegistryClient:
             return response
         raise RegistryUnavailable(f"The registry {self.registry.name} cannot be reached: {reason(last_error)}.",
                                   self.registry.name) from None
+
+    def environment(self, url):
+        """{'proxies', 'verify'} for url as requests takes them from the environment (HTTPS_PROXY, NO_PROXY,
+        REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE), read once per scheme and host."""
+        parts = urllib.parse.urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._environments_lock:
+            found = self._environments.get(origin)
+        if found is None:
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            found = {"proxies": requests.utils.get_environ_proxies(origin + "/"), "verify": bundle or True}
+            with self._environments_lock:
+                self._environments[origin] = found
+        return found
 
     def _schemes(self):
         if self._scheme:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from containerimage import credentials, dockerconfig, reference
-from containerimage.errors import InvalidData, PermissionDenied, Unauthorized
+from containerimage.errors import InvalidData, PermissionDenied, RegistryUnavailable, Unauthorized
 from containerimage.registry import address, auth, manifests
 from containerimage.registry.address import Registry
 from containerimage.registry.client import RegistryClient
@@ -413,3 +413,17 @@ def test_a_tag_deleted_by_the_oci_api_or_not(token_registry, status, removed):
     with RegistryClient(address.parse_registry(registry.address), None) as client:
         assert client.delete_tag("a", "1.0") is removed
     assert registry.requests[-1][:2] == ("DELETE", "/v2/a/manifests/1.0")
+
+
+def test_the_environments_proxy_is_used(token_registry, monkeypatch):
+    # Read once per origin by the client (requests itself no longer looks at every call): a registry that
+    # only the proxy can reach is reached through it, one that NO_PROXY names is not.
+    proxy = token_registry()
+    monkeypatch.setenv("HTTP_PROXY", f"http://{proxy.address}")
+    monkeypatch.setenv("NO_PROXY", "direct.invalid")
+    with RegistryClient(address.parse_registry("http://registry.invalid:5000"), None) as client:
+        assert client.head_manifest("a", "1") is None  # the proxy (our fake) answered 404
+    assert proxy.requests[-1][:2] == ("HEAD", "/v2/a/manifests/1")
+    with RegistryClient(address.parse_registry("http://direct.invalid:5000"), None) as client:
+        with pytest.raises(RegistryUnavailable):
+            client.head_manifest("a", "1")
