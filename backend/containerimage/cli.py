@@ -47,6 +47,7 @@ from .operations import push, registry
 from .operations import remove
 from .operations import compatibility
 from .operations import disk
+from .operations import remote
 from . import dsc
 from .operations import engines as engine_operations
 from .operations import copy
@@ -164,7 +165,7 @@ def cmd_images(args, term):
 
 def cmd_df(args, term):
     """docker system df for images: the totals; with -v each image's size, shared size and unique size."""
-    context = Context(Engine())
+    context = Context(_engine(args))
     totals = disk.disk_usage(context)
     print_table(term, ("TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"),
                 [(totals["Type"], str(totals["TotalCount"]), str(totals["Active"]), human_size(totals["Size"]),
@@ -537,6 +538,65 @@ def cmd_copy(args, term):
     return ExitStatus.SUCCESS
 
 
+def cmd_tags(args, term):
+    """The tags of a repository in its registry, as docker images lists a repository's (with --digests)."""
+    result = remote.list_tags(Context(_engine(args)), name=args.name, digest=args.digests)
+    columns = ("REPOSITORY", "TAG") + (("DIGEST",) if args.digests else ())
+    table = [(r["Name"], r["Tag"]) + ((r["Digest"] or "<none>",) if args.digests else ()) for r in result["results"]]
+    print_table(term, columns, table)
+    return ExitStatus.SUCCESS
+
+
+def cmd_manifest(args, term):
+    """What an image in a registry holds, as docker buildx imagetools inspect prints it (--json: every field)."""
+    row = remote.get_manifest(Context(_engine(args)), name=args.name)
+    if args.json:
+        term.stdout.write(json.dumps(row, indent=2) + "\n")
+        return ExitStatus.SUCCESS
+    shown = f"{row['Name']}:{row['Tag']}" if row["Tag"] else f"{row['Name']}@{row['Digest']}"
+    term.stdout.write(f"Name:      {term.style(shown, 'name')}\nMediaType: {row['MediaType']}\n"
+                      f"Digest:    {row['Digest']}\n")
+    if row["Platforms"] is not None:
+        term.stdout.write("\n")
+        table = [("/".join(p for p in (e["Os"], e["Architecture"], e["Variant"]) if p) or "unknown",
+                  e["OsVersion"] or "", e["Digest"] or "", "" if e["Size"] is None else str(e["Size"]))
+                 for e in row["Platforms"]]
+        print_table(term, ("PLATFORM", "OS VERSION", "DIGEST", "SIZE"), table, first_style=lambda value: None)
+        return ExitStatus.SUCCESS
+    platform = "/".join(p for p in (row["Os"], row["Architecture"], row["Variant"]) if p)
+    term.stdout.write(f"Platform:  {platform}{' ' + row['OsVersion'] if row['OsVersion'] else ''}\n"
+                      f"Created:   {row['Created'] or ''}\nSize:      "
+                      f"{'' if row['Size'] is None else human_size(row['Size'])}\n\n")
+    table = [(layer["Digest"] or "", "" if layer["Size"] is None else human_size(layer["Size"]),
+              layer["MediaType"] or "", "foreign" if layer["Foreign"] else "") for layer in row["Layers"]]
+    print_table(term, ("LAYER", "SIZE", "MEDIA TYPE", ""), table, first_style=lambda value: None)
+    return ExitStatus.SUCCESS
+
+
+def cmd_delete(args, term):
+    """Remove tags (name:tag: that tag only) or manifests (name@digest: with every tag naming it) from their
+    registries, as docker rmi reports it: Untagged / Deleted lines. Asks first unless --force."""
+    context = Context(_engine(args))
+    status = ExitStatus.SUCCESS
+    for name in args.name:
+        what = "the image (and every tag naming it)" if "@" in name else "the tag"
+        if not args.force and not _confirmed(term, f"Remove {what} {name} from its registry? [y/N] "):
+            term.error(f"Not removed: {name}")
+            continue
+        try:
+            result = remote.delete(context, name=name)
+        except Exception as exc:
+            error = errors.translate(exc, name, context.engine)
+            term.error(f"Error: {error.message}")
+            status = status or _EXIT_BY_KIND.get(error.kind, ExitStatus.ERROR)
+            continue
+        for tag in result["Tags"]:
+            term.stdout.write(f"Untagged: {term.style(result['Name'] + ':' + tag, 'name')}\n")
+        if result["Deleted"] == "manifest":
+            term.stdout.write(f"Deleted: {result['Digest']}\n")
+    return status
+
+
 def _confirmed(term, question):
     term.stderr.write(question)
     term.stderr.flush()
@@ -660,6 +720,19 @@ def parser():
     copy_p.add_argument("--include-foreign-layers", action="store_true",
                         help="copy foreign (non-distributable) Windows base layers too")
     copy_p.set_defaults(run=cmd_copy)
+    tags_p = sub.add_parser("tags", help="list the tags of a repository in its registry (no engine)")
+    tags_p.add_argument("name", help="registry/repository, e.g. 127.0.0.1:5000/team/app (Docker Hub without a registry)")
+    tags_p.add_argument("--digests", action="store_true", help="show each tag's manifest digest")
+    tags_p.set_defaults(run=cmd_tags)
+    manifest_p = sub.add_parser("manifest", help="show what an image in a registry holds, without pulling it")
+    manifest_p.add_argument("name", help="registry/repository[:tag|@digest]")
+    manifest_p.add_argument("--json", action="store_true", help="every field, as JSON")
+    manifest_p.set_defaults(run=cmd_manifest)
+    delete_p = sub.add_parser("delete", help="remove a tag (name:tag) or an image with its tags (name@digest) "
+                                             "from a registry")
+    delete_p.add_argument("name", nargs="+", help="registry/repository:tag or registry/repository@digest")
+    delete_p.add_argument("-f", "--force", action="store_true", help="do not ask first")
+    delete_p.set_defaults(run=cmd_delete)
     for command in sub.choices.values():  # also after the command: containerimage images --engine web1
         command.add_argument("--engine", "--context", dest="engine", type=_engine_name, metavar="NAME",
                              default=argparse.SUPPRESS, help=engine_help)

@@ -32,6 +32,7 @@ class Host:
     isolation: Optional[str]  # the engine's default: "process" or "hyperv" on Windows; None on Linux
     name: Optional[str] = None  # e.g. "Windows Server 2022 Datacenter", "Debian GNU/Linux 12 (bookworm)"
     mirrors: Tuple[str, ...] = field(default=())  # the engine's registry mirrors for Docker Hub
+    insecure: Tuple[str, ...] = field(default=())  # registries (host[:port]) and CIDRs the engine reaches without TLS
 
     @property
     def is_windows(self):
@@ -63,10 +64,14 @@ def from_engine(version, info):
         isolation = _isolation(info.get("Isolation"))
     else:
         os_version, isolation = kernel or None, None
-    mirrors = tuple(((info.get("RegistryConfig") or {}).get("Mirrors")) or ())
+    registries = info.get("RegistryConfig") or {}
+    mirrors = tuple(registries.get("Mirrors") or ())
+    insecure = tuple(name for name, index in (registries.get("IndexConfigs") or {}).items()
+                     if isinstance(index, dict) and index.get("Secure") is False)
+    insecure += tuple(registries.get("InsecureRegistryCIDRs") or ())
     return Host(os=os_name, os_version=os_version,
                 architecture=compat.normalize_architecture(version.get("Arch") or info.get("Architecture")),
-                isolation=isolation, name=info.get("OperatingSystem") or None, mirrors=mirrors)
+                isolation=isolation, name=info.get("OperatingSystem") or None, mirrors=mirrors, insecure=insecure)
 
 
 def _isolation(text):

@@ -35,6 +35,9 @@
         'Get-ContainerImageUpdate'
         'Update-ContainerImage'
         'Get-ContainerImageDiskUsage'
+        'Get-ContainerImageTag'
+        'Get-ContainerImageManifest'
+        'Unpublish-ContainerImage'
     )
     CmdletsToExport      = @()
     VariablesToExport    = @()

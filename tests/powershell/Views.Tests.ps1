@@ -201,6 +201,28 @@ BeforeAll {
     # The engine's real totals, and a big host's (20,000 images, terabytes): the widest cells the view gets.
     $samples['ContainerImage.DiskUsage'] = @(Get-ContainerImageDiskUsage) + @(New-TypedObject 'ContainerImage.DiskUsage' @(
         @{ Type = 'Images'; TotalCount = 20000; Active = 12345; Size = 5368709120000; Reclaimable = 5268709120000; ReclaimablePercent = 98 }))
+    $remoteRepository = 'registry.example.com:5000/team/webapp-frontend-service'
+    $remoteTags = @(
+        @{ Name = $remoteRepository; Tag = 'windowsservercore-ltsc2022'; Digest = "sha256:$('0123456789abcdef' * 4)"; Registry = 'registry.example.com:5000' }
+        @{ Name = 'busybox'; Tag = 'latest'; Digest = "sha256:$('ba9876543210' * 5)dcba"; Registry = 'docker.io' })
+    $samples['ContainerImage.RemoteTag'] = New-TypedObject 'ContainerImage.RemoteTag' $remoteTags
+    $samples['ContainerImage.RemoteTag#Digest'] = New-TypedObject 'ContainerImage.RemoteTag' -Extra 'ContainerImage.RemoteTag#Digest' $remoteTags
+    $samples['ContainerImage.RemoteManifest'] = New-TypedObject 'ContainerImage.RemoteManifest' @(
+        @{ Name = $remoteRepository; Tag = '1.0'; Digest = "sha256:$('0123456789abcdef' * 4)"; Registry = 'registry.example.com:5000'
+            MediaType = 'application/vnd.docker.distribution.manifest.list.v2+json'; Size = $null; Created = $null; Labels = $null
+            Os = $null; OsVersion = $null; Architecture = $null; Variant = $null; Config = $null; Layers = $null
+            Platforms = @(
+                [pscustomobject]@{ Os = 'linux'; OsVersion = $null; Architecture = 'amd64'; Variant = $null; Digest = "sha256:$('1' * 64)"; Size = 1234 }
+                [pscustomobject]@{ Os = 'linux'; OsVersion = $null; Architecture = 'arm64'; Variant = $null; Digest = "sha256:$('2' * 64)"; Size = 1234 }
+                [pscustomobject]@{ Os = 'windows'; OsVersion = '10.0.20348.2227'; Architecture = 'amd64'; Variant = $null; Digest = "sha256:$('3' * 64)"; Size = 1234 }) }
+        @{ Name = 'mcr.microsoft.com/windows/servercore'; Tag = $null; Digest = "sha256:$('3' * 64)"; Registry = 'mcr.microsoft.com'
+            MediaType = 'application/vnd.docker.distribution.manifest.v2+json'; Size = 1743215432; Created = '2024-01-09T12:00:00Z'
+            Labels = [pscustomobject]@{ 'org.opencontainers.image.title' = 'servercore' }; Os = 'windows'; OsVersion = '10.0.20348.2227'
+            Architecture = 'amd64'; Variant = $null; Config = "sha256:$('4' * 64)"; Platforms = $null
+            Layers = @([pscustomobject]@{ Digest = "sha256:$('5' * 64)"; Size = 1743215432; MediaType = 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip'; Foreign = $true; Urls = @('https://mcr.microsoft.com/v2/windows/servercore/blobs/x') }) })
+    $samples['ContainerImage.RemoteRemoval'] = New-TypedObject 'ContainerImage.RemoteRemoval' @(
+        @{ Name = $remoteRepository; Tag = '1.0'; Digest = "sha256:$('0123456789abcdef' * 4)"; Registry = 'registry.example.com:5000'; Deleted = 'tag'; Tags = @('1.0') }
+        @{ Name = $remoteRepository; Tag = $null; Digest = "sha256:$('ba9876543210' * 5)dcba"; Registry = 'registry.example.com:5000'; Deleted = 'manifest'; Tags = @('1.1', '1.2', 'latest') })
 }
 
 AfterAll {

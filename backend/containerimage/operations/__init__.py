@@ -13,6 +13,7 @@ from . import engines
 from . import copy
 from . import update
 from . import disk
+from . import remote
 
 METHODS = {
     **system.METHODS,
@@ -33,4 +34,5 @@ METHODS = {
     **copy.METHODS,
     **update.METHODS,
     **disk.METHODS,
+    **remote.METHODS,
 }

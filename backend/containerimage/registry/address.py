@@ -118,6 +118,25 @@ def is_loopback(host):
         return False
 
 
+def is_listed_insecure(host, insecure):
+    """True when host (host[:port]) is among insecure: the engine's insecure registries (host[:port]) and
+    CIDRs (an IP host inside one; names are not resolved here)."""
+    if host in insecure:
+        return True
+    bare = split_port(host)[0].strip("[]")
+    try:
+        ip = ipaddress.ip_address(bare)
+    except ValueError:
+        return False
+    for item in insecure:
+        try:
+            if ip in ipaddress.ip_network(item, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def candidate_schemes(host, scheme=None, insecure=False):
     """The schemes to try for host, in order (see the module's docstring); scheme: the one the user gave;
     insecure: the engine lists host as an insecure registry."""

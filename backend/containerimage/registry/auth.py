@@ -87,9 +87,10 @@ class Authorizer:
     credentials: a dict as stored_credentials returns, None for anonymous, or LOOKUP (the stored login,
     looked up when the registry first asks for one)."""
 
-    def __init__(self, registry, session, credentials=LOOKUP, timeout=(5, 30)):
+    def __init__(self, registry, session, credentials=LOOKUP, timeout=(5, 30), environment=None):
         self.registry = registry
         self._session = session
+        self._environment = environment or (lambda url: {})  # url -> requests' proxies and verify
         self._credentials = credentials
         self._given = credentials is not LOOKUP and credentials is not None
         self._timeout = timeout
@@ -141,10 +142,11 @@ class Authorizer:
             if credentials and "identitytoken" in credentials:
                 refresh = form + [("grant_type", "refresh_token"), ("client_id", "containerimage"),
                                   ("refresh_token", credentials["identitytoken"])]
-                reply = self._session.post(realm, data=refresh, timeout=self._timeout)
+                reply = self._session.post(realm, data=refresh, timeout=self._timeout, **self._environment(realm))
             else:
                 auth = (credentials["username"], credentials["password"]) if credentials else None
-                reply = self._session.get(realm, params=form, auth=auth, timeout=self._timeout)
+                reply = self._session.get(realm, params=form, auth=auth, timeout=self._timeout,
+                                          **self._environment(realm))
         except Exception as exc:  # noqa: BLE001 - only connection failures are caught, the rest re-raised
             if connection_failure(exc) is None:
                 raise

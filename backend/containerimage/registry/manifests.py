@@ -21,6 +21,8 @@ DOCKER_SCHEMA1_SIGNED = "application/vnd.docker.distribution.manifest.v1+prettyj
 INDEX_TYPES = frozenset({OCI_INDEX, DOCKER_LIST})
 IMAGE_TYPES = frozenset({OCI_MANIFEST, DOCKER_MANIFEST})
 SCHEMA1_TYPES = frozenset({DOCKER_SCHEMA1, DOCKER_SCHEMA1_SIGNED})
+CONFIG_TYPES = frozenset({"application/vnd.oci.image.config.v1+json",
+                          "application/vnd.docker.container.image.v1+json"})  # an image's config, not an artifact's
 FOREIGN_LAYER_TYPES = frozenset({
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
     "application/vnd.oci.image.layer.nondistributable.v1.tar",

@@ -39,4 +39,6 @@ $script:TextProperties = @{
     'ContainerImage.RemovalResult' = @{ Untagged = 'List'; Deleted = 'List' }
     'ContainerImage.SyncChange'    = @{ Containers = 'NameList' }
     'ContainerImage.CopyResult'    = @{ Platforms = 'List' }
+    'ContainerImage.RemoteManifest' = @{ Labels = 'Map' }
+    'ContainerImage.RemoteRemoval' = @{ Tags = 'List' }
 }

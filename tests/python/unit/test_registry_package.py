@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from containerimage import credentials, dockerconfig, reference
-from containerimage.errors import Conflict, InvalidData, Unauthorized
+from containerimage.errors import InvalidData, PermissionDenied, RegistryUnavailable, Unauthorized
 from containerimage.registry import address, auth, manifests
 from containerimage.registry.address import Registry
 from containerimage.registry.client import RegistryClient
@@ -283,7 +283,7 @@ def test_deletion_disabled_names_the_setting(token_registry):
     registry = token_registry(delete_status=405, delete_body=json.dumps(
         {"errors": [{"code": "UNSUPPORTED", "message": "The operation is unsupported."}]}).encode())
     with RegistryClient(address.parse_registry(registry.address), None) as client:
-        with pytest.raises(Conflict) as caught:
+        with pytest.raises(PermissionDenied) as caught:
             client.delete_manifest("a", "sha256:" + "b" * 64)
     assert "storage.delete.enabled" in caught.value.message
     assert registry.address in caught.value.message
@@ -390,3 +390,40 @@ def test_insecure_registries_may_use_http_as_loopback_does():
     assert address.candidate_schemes("10.9.8.7:5000") == ["https"]
     assert address.candidate_schemes("10.9.8.7:5001", insecure=True) == ["https", "http"]
     assert Registry("10.9.8.7:5001", insecure=True).insecure
+
+
+def test_the_engines_insecure_registries_come_from_its_info():
+    from containerimage import host
+    facts = host.from_engine({"Os": "linux", "Arch": "amd64"}, {"OSType": "linux", "RegistryConfig": {
+        "InsecureRegistryCIDRs": ["127.0.0.0/8", "10.20.0.0/16"],
+        "IndexConfigs": {"docker.io": {"Name": "docker.io", "Secure": True},
+                         "build.example.com:5000": {"Name": "build.example.com:5000", "Secure": False}}}})
+    assert address.is_listed_insecure("build.example.com:5000", facts.insecure)
+    assert address.is_listed_insecure("10.20.3.4:5000", facts.insecure)
+    assert not address.is_listed_insecure("10.21.3.4:5000", facts.insecure)
+    assert not address.is_listed_insecure("docker.io", facts.insecure)
+    assert not address.is_listed_insecure("build.example.com", facts.insecure)  # another port: another registry
+
+
+@pytest.mark.parametrize("status, removed", [(202, True), (400, False), (405, False)])
+def test_a_tag_deleted_by_the_oci_api_or_not(token_registry, status, removed):
+    # 202: the registry removed the tag itself (OCI distribution-spec); Distribution 2.x answers 400
+    # (DIGEST_INVALID) or 405, and then nothing changed: the caller points the tag elsewhere first.
+    registry = token_registry(delete_status=status)
+    with RegistryClient(address.parse_registry(registry.address), None) as client:
+        assert client.delete_tag("a", "1.0") is removed
+    assert registry.requests[-1][:2] == ("DELETE", "/v2/a/manifests/1.0")
+
+
+def test_the_environments_proxy_is_used(token_registry, monkeypatch):
+    # Read once per origin by the client (requests itself no longer looks at every call): a registry that
+    # only the proxy can reach is reached through it, one that NO_PROXY names is not.
+    proxy = token_registry()
+    monkeypatch.setenv("HTTP_PROXY", f"http://{proxy.address}")
+    monkeypatch.setenv("NO_PROXY", "direct.invalid")
+    with RegistryClient(address.parse_registry("http://registry.invalid:5000"), None) as client:
+        assert client.head_manifest("a", "1") is None  # the proxy (our fake) answered 404
+    assert proxy.requests[-1][:2] == ("HEAD", "/v2/a/manifests/1")
+    with RegistryClient(address.parse_registry("http://direct.invalid:5000"), None) as client:
+        with pytest.raises(RegistryUnavailable):
+            client.head_manifest("a", "1")
