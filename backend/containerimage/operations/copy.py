@@ -5,11 +5,9 @@ from typing import List, Optional
 
 from .. import reference
 from ..errors import InvalidParams
-from ..registry import auth as registry_auth
-from ..registry.address import HUB_NAME, Registry, parse_registry
-from ..registry.client import RegistryClient
 from ..registry.copy import Copy, parse_platforms
 from . import stream
+from .remote import registry_client
 
 
 def copy_image(ctx, name: str, destination: str, tag: Optional[str] = None, platform: Optional[List[str]] = None,
@@ -30,18 +28,13 @@ def copy_image(ctx, name: str, destination: str, tag: Optional[str] = None, plat
                             "destination as registry/repository[:tag].", destination)
     destination_tag = target.tag or (None if source.digest else source_reference)
     platforms = parse_platforms(platform)
-    with _client(ctx, source, auth) as source_client, _client(ctx, target, destination_auth) as destination_client:
+    with registry_client(ctx, source, auth) as source_client, \
+            registry_client(ctx, target, destination_auth) as destination_client:
         copy = Copy(source_client, source.path, source_reference, destination_client, target.path, destination_tag,
                     platforms=platforms, include_foreign=include_foreign_layers, progress=ctx.progress,
                     check_cancelled=ctx.check_cancelled,
                     watch=lambda response: ctx.on_cancel(lambda: stream.abort(response)))
         return copy.run()
-
-
-def _client(ctx, ref, given):
-    registry = parse_registry(ref.domain) if ref.domain else Registry(HUB_NAME)
-    credentials = {"username": given.get("username"), "password": given.get("password")} if given else registry_auth.LOOKUP
-    return RegistryClient(registry, credentials, check_cancelled=ctx.check_cancelled)
 
 
 METHODS = {

@@ -43,7 +43,7 @@ def list_tags(ctx, name: str, auth: Optional[dict] = None, digest: bool = False,
     if page_size is not None and page_size < 1:
         raise InvalidParams(f"The page size must be 1 or more, not {page_size}.", page_size)
     ref = _parse(name, allow_tag=False)
-    with _client(ctx, ref, auth) as client:
+    with registry_client(ctx, ref, auth) as client:
         tags = client.tags(ref.path, page_size)
         digests = _digests(ctx, client, ref.path, tags) if digest else {}
     return {"results": [{"Name": ref.repository, "Tag": tag, "Digest": digests.get(tag), "Registry": ref.registry}
@@ -70,7 +70,7 @@ def get_manifest(ctx, name: str, auth: Optional[dict] = None):
     Foreign: a non-distributable layer, e.g. a Windows base layer, kept at its Urls)."""
     ref = _parse(name)
     wanted = ref.digest or ref.tag or reference.DEFAULT_TAG
-    with _client(ctx, ref, auth) as client:
+    with registry_client(ctx, ref, auth) as client:
         body, media_type, digest = client.manifest_raw(ref.path, wanted)
         manifest = client.decode_manifest(body, _shown(ref))
         row = {"Name": ref.repository, "Tag": None if ref.digest and not ref.tag else ref.tag or reference.DEFAULT_TAG,
@@ -117,7 +117,7 @@ def delete(ctx, name: str, auth: Optional[dict] = None):
     if not ref.digest and not ref.tag:
         raise InvalidParams(f"'{name}' names no tag or digest: give repo:tag to remove a tag, or repo@digest to "
                             "remove a manifest (and every tag naming it).", name)
-    with _client(ctx, ref, auth) as client:
+    with registry_client(ctx, ref, auth) as client:
         if ref.digest:
             return _delete_manifest(ctx, client, ref)
         return _delete_tag(client, ref)
@@ -190,7 +190,9 @@ def _shown(ref):
     return str(ref) if ref.tag or ref.digest else f"{ref}:{reference.DEFAULT_TAG}"
 
 
-def _client(ctx, ref, auth):
+def registry_client(ctx, ref, auth):
+    """The client for ref's registry: with the -Credential given (auth), else the stored logins; plain http
+    only to this machine or an insecure registry of the engine's; closed when the request is cancelled."""
     registry = parse_registry(ref.domain) if ref.domain else Registry(HUB_NAME)
     if not registry.scheme and not registry.is_hub and not is_loopback(registry.host):
         registry.insecure = _engine_insecure(ctx, registry.host)

@@ -105,8 +105,16 @@ class Authorizer:
             return f"Bearer {token}" if token else self._basic
 
     def answer(self, response, scope):
-        """Answer a 401's challenge; True when there is something new to retry with."""
+        """Answer a 401's challenge; True when there is something new to retry with.
+
+        Requests run concurrently: a 401 to a request sent before another one's answer was settled is
+        retried with that answer, not taken as a refusal of it (only a 401 to the current answer is)."""
         scheme, params = parse_challenge(response.headers.get("WWW-Authenticate"))
+        sent = response.request.headers.get("Authorization") if response.request is not None else None
+        if scheme == "bearer" and params.get("realm"):
+            current = self.header(scope)
+            if current and current.startswith("Bearer ") and current != sent:
+                return True  # another request got the token for this scope meanwhile
         credentials = self.login()
         if scheme == "basic":
             if not credentials or "username" not in credentials:
@@ -114,7 +122,7 @@ class Authorizer:
             pair = f"{credentials['username']}:{credentials['password']}".encode("utf-8")
             with self._lock:
                 if self._basic:
-                    return False  # already sent: the registry refused it
+                    return self._basic != sent  # sent with it: the registry refused it
                 self._basic = "Basic " + base64.b64encode(pair).decode("ascii")
             return True
         if scheme == "bearer" and params.get("realm"):

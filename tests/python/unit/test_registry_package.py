@@ -427,3 +427,32 @@ def test_the_environments_proxy_is_used(token_registry, monkeypatch):
     with RegistryClient(address.parse_registry("http://direct.invalid:5000"), None) as client:
         with pytest.raises(RegistryUnavailable):
             client.head_manifest("a", "1")
+
+
+class _Answer:
+    """What Authorizer.answer reads of a 401: its challenge, and the Authorization the request carried."""
+
+    def __init__(self, challenge, sent=None):
+        self.headers = {"WWW-Authenticate": challenge}
+        self.request = type("Sent", (), {"headers": {"Authorization": sent} if sent else {}})()
+
+
+def test_concurrent_first_requests_to_a_basic_registry_are_all_retried_with_the_login():
+    # Two requests go out before the registry has asked for anything; both get 401. The second answer is not
+    # a refusal of the login the first one set: it was sent without it.
+    authorizer = auth.Authorizer(Registry("127.0.0.1:5000"), session=None,
+                                 credentials={"username": "u", "password": "right"})
+    challenge = 'Basic realm="registry"'
+    assert authorizer.answer(_Answer(challenge), ["repository:a:pull"]) is True
+    assert authorizer.answer(_Answer(challenge), ["repository:a:pull"]) is True
+    login = authorizer.header(["repository:a:pull"])
+    assert login.startswith("Basic ")
+    # A 401 to a request that carried the login is a refusal.
+    assert authorizer.answer(_Answer(challenge, sent=login), ["repository:a:pull"]) is False
+
+
+def test_a_401_to_a_request_sent_before_another_got_the_token_retries_with_that_token():
+    authorizer = auth.Authorizer(Registry("127.0.0.1:5000"), session=None, credentials=None)
+    authorizer._tokens[("repository:a:pull",)] = "fresh"  # another request's answer, settled meanwhile
+    challenge = 'Bearer realm="https://auth.example/token",service="registry"'
+    assert authorizer.answer(_Answer(challenge), ["repository:a:pull"]) is True
