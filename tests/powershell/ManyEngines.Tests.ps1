@@ -248,3 +248,33 @@ Describe 'The Engine key of an image list' {
         $failures[0].Exception.Message | Should -BeLike '*bad.yaml, line 3*Engine*'
     }
 }
+
+Describe 'The update and disk cmdlets on several engines' {
+    It 'Get-ContainerImageDiskUsage gives each engine its totals, grouped by Engine in the table' {
+        $totals = @(Get-ContainerImageDiskUsage -Engine $address, $context)
+        $totals.Count | Should -Be 2
+        @($totals.Engine | Sort-Object) | Should -Be @(@($address, $context) | Sort-Object)
+        $totals[0].Size | Should -Be $totals[1].Size   # one engine behind both names
+        $totals[0].pstypenames[0] | Should -Be 'ContainerImage.DiskUsage#Engines'
+        @(($totals | Out-String -Width 80) -split "`n" | Where-Object { $_ -match '^\s*Engine: ' }).Count | Should -Be 2
+    }
+
+    It 'Get-ContainerImageUpdate checks on each engine named, and piped images go back to theirs' {
+        $checked = @(Get-ContainerImageUpdate -Name "${image}:1" -Engine $address, $context)
+        $checked.Count | Should -Be 2
+        @($checked.Engine | Sort-Object) | Should -Be @(@($address, $context) | Sort-Object)
+        $piped = @(Get-ContainerImage -Name "${image}:1" -Engine $context | Get-ContainerImageUpdate)
+        $piped.Count | Should -Be 1
+        $piped[0].Engine | Should -Be $context
+        $piped[0].Status | Should -Be 'LocalOnly'   # tagged here, never pulled under this name
+    }
+
+    It 'Update-ContainerImage names the engine of an image it leaves, and one engine down is its own error' {
+        $warnings = @(); $problems = @()
+        $updated = @(Update-ContainerImage -Name "${image}:1" -Engine $context, $down -Verbose -ErrorVariable problems -ErrorAction SilentlyContinue 4>&1)
+        @($updated | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and "$_" -like "*${image}:1 on engine ${context}: LocalOnly*" }).Count | Should -Be 1
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.EngineUnavailable,Update-ContainerImage'
+        "$($problems[0])" | Should -BeLike "*$down*"
+    }
+}

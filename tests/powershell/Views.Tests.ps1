@@ -223,6 +223,17 @@ BeforeAll {
     $samples['ContainerImage.RemoteRemoval'] = New-TypedObject 'ContainerImage.RemoteRemoval' @(
         @{ Name = $remoteRepository; Tag = '1.0'; Digest = "sha256:$('0123456789abcdef' * 4)"; Registry = 'registry.example.com:5000'; Deleted = 'tag'; Tags = @('1.0') }
         @{ Name = $remoteRepository; Tag = $null; Digest = "sha256:$('ba9876543210' * 5)dcba"; Registry = 'registry.example.com:5000'; Deleted = 'manifest'; Tags = @('1.1', '1.2', 'latest') })
+    foreach ($type in 'ContainerImage.Update', 'ContainerImage.UpdateResult', 'ContainerImage.DiskUsage') {
+        $samples["$type#Engines"] = @(foreach ($engine in 'tcp://web-frontend-01.example.com:2376', 'web2') {
+                foreach ($object in @($samples[$type])) {
+                    $copy = [pscustomobject]@{}
+                    foreach ($property in $object.PSObject.Properties) { if ($property.Name -ne 'Engine') { $copy | Add-Member -NotePropertyName $property.Name -NotePropertyValue $property.Value } }
+                    $copy | Add-Member -NotePropertyName Engine -NotePropertyValue $engine
+                    $copy.pstypenames.Insert(0, $type); $copy.pstypenames.Insert(0, "$type#Engines")
+                    $copy
+                }
+            })
+    }
 }
 
 AfterAll {

@@ -35,6 +35,17 @@ function Get-EngineList {
 }
 $script:NoEngine = [string[]]::new(1)   # one $null: the environment's engine (read only: shared by every call)
 
+function Add-EngineWork {
+    # In a cmdlet's process block: these items (names, requests) for each engine of this call, gathered in
+    # Work (engine -> list; '' for the environment's), asked of each engine once in end{}.
+    param([System.Collections.IDictionary] $Work, [string[]] $Engines, [object[]] $Items)
+    foreach ($on in $Engines) {
+        $key = [string]$on
+        if (-not $Work.Contains($key)) { $Work[$key] = [System.Collections.Generic.List[object]]::new() }
+        foreach ($item in $Items) { $Work[$key].Add($item) }
+    }
+}
+
 function Assert-EngineArgument {
     # In a cmdlet's begin block: -Engine as given on the command line has no empty or blank name.
     # Else a terminating InvalidArgument error (ContainerImage.InvalidParams), before anything is done.
@@ -144,7 +155,8 @@ function Register-EngineCompleter {
 # engine the environment named, and piped on they go where a call without -Engine goes.
 $script:OutputTypes = 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'ContainerImage.SearchResult',
     'ContainerImage.RemovalResult', 'ContainerImage.RegistryLogin', 'ContainerImage.PushResult',
-    'ContainerImage.SyncChange', 'ContainerImage.Compatibility'
+    'ContainerImage.SyncChange', 'ContainerImage.Compatibility', 'ContainerImage.Update', 'ContainerImage.UpdateResult',
+    'ContainerImage.DiskUsage'
 
 function Register-EngineTypeData {
     # Called once at import (after Register-ContainerImageDisplay). Objects that come back from another

@@ -14,6 +14,12 @@ function Get-ContainerImageDiskUsage {
     reclaimable. For what removing given images would really free, use Remove-ContainerImage -WhatIf,
     which works it out over the batch; for each image's share, Get-ContainerImage -DiskUsage.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names.
+
     .EXAMPLE
     Get-ContainerImageDiskUsage
 
@@ -40,9 +46,22 @@ function Get-ContainerImageDiskUsage {
     #>
     [CmdletBinding()]
     [OutputType('ContainerImage.DiskUsage')]
-    param()
-    $result = Invoke-Backend -Method image.disk_usage -Params @{}
-    if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
-    Add-ContainerImageType $result -TypeName 'ContainerImage.DiskUsage'
-    $PSCmdlet.WriteObject($result)
+    param(
+        # The engines to work on (Private/Engines.ps1).
+        [Parameter(Position = 0)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
+    )
+    Assert-EngineArgument $PSCmdlet
+    $engines = Get-EngineList $Engine
+    Invoke-BackendEach -Method image.disk_usage -Requests @(foreach ($on in $engines) { @{ Engine = $on; Params = @{} } }) | ForEach-Object {
+        $result = $_.Result
+        if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+        Add-ContainerImageType $result -TypeName 'ContainerImage.DiskUsage'
+        Add-EngineView $result 'ContainerImage.DiskUsage' $engines.Count
+        $PSCmdlet.WriteObject($result)
+    }
 }

@@ -39,6 +39,12 @@ function Get-ContainerImageUpdate {
     .PARAMETER InputObject
     Image objects from Get-ContainerImage.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names.
+
     .EXAMPLE
     Get-ContainerImageUpdate
 
@@ -91,29 +97,45 @@ function Get-ContainerImageUpdate {
         # Typed, so that image objects bind here (as what they are) and strings bind to -Name.
         [Parameter(ParameterSetName = 'InputObject', Mandatory, ValueFromPipeline)]
         [PSTypeName('ContainerImage.Image')]
-        [psobject[]] $InputObject
+        [psobject[]] $InputObject,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
     begin {
-        $names = [System.Collections.Generic.List[string]]::new()
+        Assert-EngineArgument $PSCmdlet
+        $asked = [ordered]@{}   # engine ('' for the environment's) -> the names asked of it
     }
     process {
-        # Gather the whole pipeline, then check once: the registries are asked concurrently.
-        if ($PSCmdlet.ParameterSetName -eq 'InputObject') {
-            foreach ($image in $InputObject) {
-                if ($image.Repository -and $image.Tag) { $names.Add("$($image.Repository):$($image.Tag)") }
-            }
+        # Gather the whole pipeline, then check once per engine: the registries are asked concurrently.
+        $names = if ($PSCmdlet.ParameterSetName -eq 'InputObject') {
+            foreach ($image in $InputObject) { if ($image.Repository -and $image.Tag) { "$($image.Repository):$($image.Tag)" } }
         } else {
-            foreach ($item in $Name) { if ($Tag) { $names.Add("${item}:$Tag") } else { $names.Add($item) } }
+            foreach ($item in $Name) { if ($Tag) { "${item}:$Tag" } else { $item } }
         }
+        Add-EngineWork $asked (Get-EngineList $Engine) @($names)
     }
     end {
-        $params = @{}
-        if ($names.Count) { $params.name = $names.ToArray() }
-        elseif ($PSCmdlet.ParameterSetName -eq 'InputObject' -or $MyInvocation.ExpectingInput) { return }   # untagged objects only
-        $result = Invoke-Backend -Method image.update_check -Params $params
-        if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
-        Add-ContainerImageType $result.images -TypeName 'ContainerImage.Update'
-        $PSCmdlet.WriteObject($result.images, $true)
-        foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem) }
+        $requests = foreach ($key in $asked.Keys) {
+            $params = @{}
+            if ($asked[$key].Count) { $params.name = [string[]]$asked[$key].ToArray() }
+            elseif ($PSCmdlet.ParameterSetName -eq 'InputObject' -or $MyInvocation.ExpectingInput) { continue }   # untagged objects only
+            @{ Engine = $(if ($key) { $key }); Params = $params }
+        }
+        if (-not $requests) { return }
+        $count = $asked.Count
+        Invoke-BackendEach -Method image.update_check -Requests @($requests) | ForEach-Object {
+            $result = $_.Result
+            if ($result -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $result; return }
+            Add-ContainerImageType $result.images -TypeName 'ContainerImage.Update'
+            Add-EngineView $result.images 'ContainerImage.Update' $count
+            $PSCmdlet.WriteObject($result.images, $true)
+            foreach ($problem in $result.errors) { Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $problem) $_.Engine) }
+        }
     }
 }

@@ -28,6 +28,12 @@ function Update-ContainerImage {
     .PARAMETER Prune
     Remove each replaced image that no container uses.
 
+    .PARAMETER Engine
+    The engines to work on: docker context names (docker context ls, Get-ContainerEngine), addresses
+    (unix://, npipe://, tcp://host:port, ssh://[user@]host) or 'default'; alias -Context. Several engines
+    are worked on at once, and each output object carries Engine, the name given. Objects piped in with an
+    Engine property go back to that engine. Without it: the engine your environment names.
+
     .EXAMPLE
     Update-ContainerImage -Name microsoft/nanoserver -Prune
 
@@ -77,46 +83,66 @@ function Update-ContainerImage {
         [ValidateNotNullOrEmpty()]
         [string] $Tag,
 
-        [switch] $Prune
+        [switch] $Prune,
+
+        # The engines to work on; from piped objects, the engine each came from (Private/Engines.ps1).
+        [Parameter(ValueFromPipelineByPropertyName)]
+        [Alias('Context')]
+        [AllowNull()]
+        [AllowEmptyCollection()]
+        [AllowEmptyString()]
+        [string[]] $Engine
     )
     begin {
-        $names = [System.Collections.Generic.List[string]]::new()
+        Assert-EngineArgument $PSCmdlet
+        $asked = [ordered]@{}   # engine ('' for the environment's) -> the names asked of it
     }
     process {
-        foreach ($item in $Name) { if ($Tag) { $names.Add("${item}:$Tag") } else { $names.Add($item) } }
+        Add-EngineWork $asked (Get-EngineList $Engine) @(foreach ($item in $Name) { if ($Tag) { "${item}:$Tag" } else { $item } })
     }
     end {
-        $params = @{}
-        if ($names.Count) { $params.name = $names.ToArray() }
-        elseif ($MyInvocation.ExpectingInput) { return }   # an empty pipeline: nothing to update, not everything
-        $check = Invoke-Backend -Method image.update_check -Params $params
-        if ($check -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $check; return }
-        $registryErrors = @(foreach ($problem in $check.errors) {
-                Write-ContainerImageError $PSCmdlet (ConvertFrom-BackendError $problem)
-                [string]$problem.message
-            })
-        foreach ($image in $check.images) {
-            $shown = "$($image.Name):$($image.Tag)"
-            if ($image.Status -ne 'UpdateAvailable') {
-                if ($image.Status -eq 'Unknown' -and $registryErrors -notcontains [string]$image.Reason) {
-                    Write-Warning "$shown was not updated: $($image.Reason)"
-                } else {
-                    Write-Verbose "${shown}: $($image.Status), not updated."
+        $requests = foreach ($key in $asked.Keys) {
+            $params = @{}
+            if ($asked[$key].Count) { $params.name = [string[]]$asked[$key].ToArray() }
+            elseif ($MyInvocation.ExpectingInput) { continue }   # an empty pipeline: nothing to update, not everything
+            @{ Engine = $(if ($key) { $key }); Params = $params }
+        }
+        if (-not $requests) { return }
+        $count = $asked.Count
+        # Every engine's check at once; then each engine's updates, one image after another.
+        $checks = @(Invoke-BackendEach -Method image.update_check -Requests @($requests))
+        foreach ($answer in $checks) {
+            $check = $answer.Result
+            $on = $answer.Engine
+            if ($check -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $check; continue }
+            $registryErrors = @(foreach ($problem in $check.errors) {
+                    Write-ContainerImageError $PSCmdlet (Add-EngineToError (ConvertFrom-BackendError $problem) $on)
+                    [string]$problem.message
+                })
+            foreach ($image in $check.images) {
+                $shown = "$($image.Name):$($image.Tag)"
+                if ($image.Status -ne 'UpdateAvailable') {
+                    if ($image.Status -eq 'Unknown' -and $registryErrors -notcontains [string]$image.Reason) {
+                        Write-Warning "$(Format-EngineTarget $shown $on) was not updated: $($image.Reason)"
+                    } else {
+                        Write-Verbose "$(Format-EngineTarget $shown $on): $($image.Status), not updated."
+                    }
+                    continue
                 }
-                continue
+                $target = Format-EngineTarget "$shown ($($image.LocalDigest) -> $($image.RemoteDigest))" $on
+                if (-not (Confirm-Change $PSCmdlet $target 'Update container image')) { continue }
+                $result = Invoke-Backend -Method image.update -Params @{ name = [string]$image.Name; tag = [string]$image.Tag; prune = [bool]$Prune } -Activity "Updating $(Format-EngineTarget $shown $on)" -Engine $on
+                if ($result -is [System.Management.Automation.ErrorRecord]) {
+                    Write-ContainerImageError $PSCmdlet $(if ($on) { Add-EngineToError $result $on } else { $result })
+                    continue
+                }
+                foreach ($note in $result.notes) { Write-Verbose "$(Format-EngineTarget $shown $on): $note" }
+                if ($result.Kept) { Write-Warning $result.Kept }
+                $result.PSObject.Properties.Remove('notes')
+                Add-ContainerImageType $result -TypeName 'ContainerImage.UpdateResult'
+                Add-EngineView $result 'ContainerImage.UpdateResult' $count
+                $PSCmdlet.WriteObject($result)
             }
-            $target = "$shown ($($image.LocalDigest) -> $($image.RemoteDigest))"
-            if (-not (Confirm-Change $PSCmdlet $target 'Update container image')) { continue }
-            $result = Invoke-Backend -Method image.update -Params @{ name = [string]$image.Name; tag = [string]$image.Tag; prune = [bool]$Prune } -Activity "Updating $shown"
-            if ($result -is [System.Management.Automation.ErrorRecord]) {
-                Write-ContainerImageError $PSCmdlet $result
-                continue
-            }
-            foreach ($note in $result.notes) { Write-Verbose "${shown}: $note" }
-            if ($result.Kept) { Write-Warning $result.Kept }
-            $result.PSObject.Properties.Remove('notes')
-            Add-ContainerImageType $result -TypeName 'ContainerImage.UpdateResult'
-            $PSCmdlet.WriteObject($result)
         }
     }
 }
