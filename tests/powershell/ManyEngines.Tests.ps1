@@ -189,7 +189,8 @@ Describe 'Objects go back to their engine' {
         $whatIf = @($output | Where-Object { $_ -like 'What if:*' })
         $whatIf.Count | Should -Be 4 -Because ($output -join "`n")
         foreach ($name in $address, $context, $context, $proxy.Address) {
-            @($whatIf | Where-Object { $_ -like "*${image}:1*on engine $name`"*" }).Count | Should -BeGreaterThan 0
+            # "... on target "<image> on engine <name>; this batch deletes 1 image and frees ...""
+            @($whatIf | Where-Object { $_ -like "*${image}:1*on engine $name[;`"]*" }).Count | Should -BeGreaterThan 0 -Because ($whatIf -join "`n")
         }
         Get-ContainerImage -Name "${image}:1" | Should -Not -BeNullOrEmpty   # -WhatIf changed nothing
     }
