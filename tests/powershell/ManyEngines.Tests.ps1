@@ -115,11 +115,16 @@ Describe 'One request per engine' {
             $records = @($ps.Streams.Progress)
         } finally { $ps.Dispose(); Remove-TestImage "${fresh}:latest" }
         $parents = @($records | Where-Object { $_.ParentActivityId -lt 0 -and $_.Activity -like "Installing $fresh on engine *" })
-        $byEngine = $parents | Group-Object { $_.Activity -replace '^.* on engine ' }
-        @($byEngine.Name | Sort-Object) | Should -Be @(@($address, $context) | Sort-Object)
-        foreach ($group in $byEngine) { @($group.Group.ActivityId | Sort-Object -Unique).Count | Should -Be 1 }
+        $byEngine = @($parents | Group-Object { $_.Activity -replace '^.* on engine ' })
+        # Both names reach one daemon: the pull that comes second may find every layer there and report no
+        # progress at all. So: every engine that reports has one parent record of its own, none other.
+        $byEngine.Count | Should -BeGreaterThan 0
+        foreach ($group in $byEngine) {
+            $group.Name | Should -BeIn @($address, $context)
+            @($group.Group.ActivityId | Sort-Object -Unique).Count | Should -Be 1
+        }
         $parentIds = @($byEngine | ForEach-Object { $_.Group[0].ActivityId })
-        ($parentIds | Sort-Object -Unique).Count | Should -Be 2
+        ($parentIds | Sort-Object -Unique).Count | Should -Be $byEngine.Count
         $layers = @($records | Where-Object ParentActivityId -ge 0)
         $layers | Should -Not -BeNullOrEmpty
         foreach ($layer in $layers) { $parentIds | Should -Contain $layer.ParentActivityId }
