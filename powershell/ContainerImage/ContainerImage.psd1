@@ -9,7 +9,8 @@
     Description          = 'Container images on a Docker engine as PowerShell objects: list, install, and more, with pipeline binding, -WhatIf, progress and real error records. Backed by a Python backend (the docker SDK) spoken to as JSON-RPC.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
-    FormatsToProcess     = @('ContainerImage.Format.ps1xml')
+    # No FormatsToProcess: ContainerImage.Format.ps1xml is loaded at first use (Private/Display.ps1), so that
+    # Import-Module does not make PowerShell build its format table.
     FunctionsToExport    = @(
         'Add-ContainerImageTag'
         'Connect-ContainerRegistry'

@@ -6,14 +6,15 @@ $script:ModuleRoot = $PSScriptRoot
 
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Private", '*.ps1')) { . $file }
 
-# Start Python now, so that its start-up overlaps with the rest of the import and the first command.
-# A failure is not reported here: the first command reports it, with how to fix it.
-$started = Start-BackendProcess
+# Start Python now, in the background (Import-Module does not wait for it), so that its start-up overlaps
+# with the rest of the import and the first command. A failure is not reported here: the first command
+# reports it, with how to fix it.
+$started = Start-BackendProcess -Background
 if ($started -is [hashtable]) { $script:Backend = $started }
 
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Public", '*.ps1')) { . $file }
 
 Register-ContainerImageCompleter
-Register-ContainerImageDisplay
+# The views and type data are registered at first use (Register-ContainerImageDisplay), not here.
 
 $ExecutionContext.SessionState.Module.OnRemove = { Stop-Backend }

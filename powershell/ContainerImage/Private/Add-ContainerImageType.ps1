@@ -4,6 +4,7 @@ function Add-ContainerImageType {
     # $PSCmdlet.WriteObject($rows, $true), which is many times faster than emitting them one by one from a
     # script loop. Maps and lists among the properties get text forms for Export-Csv (Private/Display.ps1).
     param([object[]] $Rows, [string] $TypeName = 'ContainerImage.Image')
+    if (-not $script:DisplayRegistered) { Register-ContainerImageDisplay }   # the views of these types
     # pstypenames, not .PSObject.TypeNames: going through .PSObject costs ~40 µs an object, 50x more.
     foreach ($row in $Rows) { $row.pstypenames.Insert(0, $TypeName) }
     if ($TypeName -eq 'ContainerImage.Image') {

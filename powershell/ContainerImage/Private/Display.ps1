@@ -57,7 +57,15 @@ function ConvertTo-ContainerImageText {
 }
 
 function Register-ContainerImageDisplay {
-    # Called once at import. Update-TypeData -Force replaces what an earlier import registered.
+    # The format views (ContainerImage.Format.ps1xml) and the script methods above, registered once, when the
+    # module first needs them: before its first request to the backend (Get-ReadyBackend) and its first typed
+    # object (Add-ContainerImageType), not at import. Loading format data makes PowerShell build its whole
+    # format table, and Update-TypeData / Update-FormatData load Microsoft.PowerShell.Utility: together
+    # several hundred milliseconds that Import-Module alone would otherwise pay. They stay registered for the
+    # session (a module's own FormatsToProcess would go with Remove-Module); registering again is harmless:
+    # Update-TypeData -Force replaces, and the same format file twice gives the same views.
+    $script:DisplayRegistered = $true
+    Update-FormatData -PrependPath ([System.IO.Path]::Combine($script:ModuleRoot, 'ContainerImage.Format.ps1xml'))
     $age = ${function:ConvertTo-HumanAge}
     $size = ${function:ConvertTo-HumanSize}
     foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry') {
@@ -79,3 +87,4 @@ function Register-ContainerImageDisplay {
         Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName ToString -Value $text[$type] -Force
     }
 }
+$script:DisplayRegistered = $false
