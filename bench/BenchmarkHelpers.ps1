@@ -282,6 +282,9 @@ function Measure-ColdPhases {
         & $Python -c 'pass'
         Add-Run 'python/start (python -c pass)' $watch.Elapsed.TotalMilliseconds
         $env:PYTHONPATH = $backendFolder
+        # The installed module's backend reads its bytecode from the user's cache (start-backend.py sets
+        # sys.pycache_prefix): these probes read the same, or they would compile the bundle every time.
+        if ($NoParts) { $env:PYTHONPYCACHEPREFIX = & $Python -s -c 'from containerimage.cache import cache_dir; import os; print(os.path.join(cache_dir(), "pycache"))' }
         try {
             $watch = [System.Diagnostics.Stopwatch]::StartNew()
             & $Python -s -c 'import containerimage.cli, containerimage.operations'
@@ -291,6 +294,7 @@ function Measure-ColdPhases {
             $lines = & $Python -s -X importtime -c $imports 2>&1
         } finally {
             Remove-Item Env:PYTHONPATH
+            Remove-Item Env:PYTHONPYCACHEPREFIX -ErrorAction Ignore
         }
         foreach ($line in $lines) {
             # "import time:   self [us] | cumulative | imported package"; a top-level import has no indent.

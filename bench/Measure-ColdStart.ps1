@@ -6,9 +6,10 @@ One cold start of ContainerImage, timed by phase, in this new pwsh; prints the p
 Run by Invoke-Benchmark.ps1 (Measure-ColdPhases), each time in a new `pwsh -NoProfile -File`.
 -Mode Import: the real thing: Import-Module, then the first and a second Get-ContainerImage; plus how
 long this pwsh took to start running the script.
--Mode Parts: what the root module does at import, one step at a time, in a module of its own (the
-format data, dot-sourcing Private/ and Public/, the completers, starting Python), then the wait for the
-backend's handshake; the figures are close to, not exactly, those inside Import-Module.
+-Mode Parts: what the root module does at import, one step at a time, in a module of its own
+(dot-sourcing Private/ and Public/, the completers, starting Python in the background), then what the first
+command adds (the views and type data, registered at first use; the wait for the backend's handshake); the
+figures are close to, not exactly, those inside Import-Module.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -34,21 +35,21 @@ if ($Mode -eq 'Import') {
     Stop-Phase 'second Get-ContainerImage'
 } else {
     $watch.Restart()
-    Update-FormatData -PrependPath (Join-Path $ModulePath 'ContainerImage.Format.ps1xml')
-    Stop-Phase 'format data'
     $probe = New-Module -Name ContainerImageColdProbe -ArgumentList $ModulePath, $phases -ScriptBlock {
         param($root, $phases)
         $script:ModuleRoot = $root
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         foreach ($file in [System.IO.Directory]::GetFiles("$root/Private", '*.ps1')) { . $file }
         $phases['dot-source Private/'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
-        $started = Start-BackendProcess
-        $phases['start Python (Process.Start)'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
+        $started = Start-BackendProcess -Background
+        $phases['start Python (in the background)'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
         if ($started -is [hashtable]) { $script:Backend = $started }
         foreach ($file in [System.IO.Directory]::GetFiles("$root/Public", '*.ps1')) { . $file }
         $phases['dot-source Public/'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
         Register-ContainerImageCompleter
         $phases['register completers'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
+        Register-ContainerImageDisplay
+        $phases['first use: views and type data'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
         $reply = Invoke-Backend -Method ping
         if ($reply -is [System.Management.Automation.ErrorRecord]) { throw $reply }
         $phases['then wait for the handshake (+ one ping)'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1)

@@ -6,14 +6,17 @@ $script:ModuleRoot = $PSScriptRoot
 
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Private", '*.ps1')) { . $file }
 
-# Start Python now, so that its start-up overlaps with the rest of the import and the first command.
-# A failure is not reported here: the first command reports it, with how to fix it.
-$started = Start-BackendProcess
+# Start Python now, in the background (Import-Module does not wait for it), so that its start-up overlaps
+# with the rest of the import and the first command. A failure is not reported here: the first command
+# reports it, with how to fix it.
+$started = Start-BackendProcess -Background
 if ($started -is [hashtable]) { $script:Backend = $started }
 
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Public", '*.ps1')) { . $file }
 
 Register-ContainerImageCompleter
+# The views and type data now, not at first use: objects that come from Import-Clixml or another session
+# (Deserialized.*) before any command of this one must render with the same views.
 Register-EngineCompleter
 Register-ContainerImageDisplay
 Register-EngineTypeData

@@ -82,10 +82,35 @@ Describe 'The backend process' -Skip:($env:CONTAINERIMAGE_TRANSPORT -eq 'InProce
         Import-Module $ModulePath -Force
     }
 
-    It 'starts the backend when the module is imported, ahead of the first command' {
+    It 'starts the backend when the module is imported, in the background, and the first command uses it' {
         Remove-Module ContainerImage
         Import-Module $ModulePath
-        Get-BackendProcess | Should -Not -BeNullOrEmpty
+        # Import-Module handed Process.Start to a task: it did not wait for it.
+        $starting = (Get-Backend).Starting
+        $starting | Should -BeOfType [System.Threading.Tasks.Task]
+        $starting.Wait(60000) | Should -BeTrue
+        $process = $starting.Result
+        # In the process list: a child of this PowerShell, running the module's start-backend.py.
+        $listed = Get-Process -Id $process.Id
+        $listed.Parent.Id | Should -Be $PID
+        $listed.CommandLine | Should -BeLike '*start-backend.py*'
+        Get-ContainerImage | Out-Null
+        (Get-BackendProcess).Id | Should -Be $process.Id
+    }
+
+    It 'says clearly, once, when the Python started in the background could not be started' {
+        $notExecutable = Join-Path $TestDrive 'python-not-executable'
+        Set-Content -LiteralPath $notExecutable -Value 'not a program'
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("`$env:CONTAINERIMAGE_PYTHON = '$notExecutable'; try { Import-Module '$ModulePath'; `$starting = & (Get-Module ContainerImage) { `$script:Backend.Starting }; Get-ContainerImage; [bool]`$starting } finally { `$env:CONTAINERIMAGE_PYTHON = `$null }")
+        try {
+            $ps.Invoke() | Should -Be $true -Because 'the start was in the background'
+            $ps.Streams.Error.Count | Should -Be 1
+            $ps.Streams.Error[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.BackendUnavailable,Get-ContainerImage'
+            $ps.Streams.Error[0].Exception.Message | Should -BeLike "*'$notExecutable'*could not be started*"
+        } finally {
+            $ps.Dispose()
+        }
     }
 }
 

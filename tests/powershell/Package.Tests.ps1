@@ -197,6 +197,37 @@ Remove-ContainerImage -Name pkgseediis, pkgseediis:v1 -Confirm:`$false
         $result.SysPath[0] | Should -Be (Join-Path $modules "ContainerImage/$version/backend") -Because 'the bundled packages come first'
     }
 
+    It 'Import-Module waits for no Python, and registers the views (objects from Import-Clixml render before any command)' {
+        # What the cold start rests on (issue 12): nothing of it is measured here, only what the import does.
+        $run = Invoke-AsUser @"
+Import-Module ContainerImage
+`$afterImport = @{
+    Starting = (& (Get-Module ContainerImage) { `$script:Backend.Starting }) -is [System.Threading.Tasks.Task]
+    Commands = @((Get-Command -Module ContainerImage).Name | Sort-Object)
+}
+`$task = & (Get-Module ContainerImage) { `$script:Backend.Starting }
+`$null = `$task.Wait(60000)
+`$child = Get-Process -Id `$task.Result.Id
+`$views = @(Get-FormatData -TypeName ContainerImage.Image).Count
+`$shown = Get-ContainerImage -Name microsoft/nanoserver | Out-String -Width 200
+@{ AfterImport = `$afterImport; ViewsBefore = `$views; ViewsAfter = @(Get-FormatData -TypeName ContainerImage.Image).Count
+   Shown = `$shown; ChildId = `$child.Id; ChildParent = `$child.Parent.Id; ChildCommand = `$child.CommandLine; Pid = `$PID
+   UsedPid = (& (Get-Module ContainerImage) { `$script:Backend.Handshake.pid }) } | ConvertTo-Json -Compress -Depth 4
+"@
+        $run.ExitCode | Should -Be 0 -Because $run.Error
+        $result = $run.Json[0]
+        $source = @((Get-ChildItem (Join-Path $ModulePath 'Public') -Filter *.ps1).BaseName | Sort-Object)
+        $result.AfterImport.Commands | Should -Be $source -Because 'the merged module exports what the source module does'
+        $result.AfterImport.Starting | Should -BeTrue -Because 'Process.Start runs in a background task'
+        $result.ChildParent | Should -Be $result.Pid
+        $result.ChildCommand | Should -BeLike "*$(Join-Path $modules "ContainerImage/$version/Private/start-backend.py")*--bundle*"
+        $result.UsedPid | Should -Be $result.ChildId -Because 'the first command uses the backend started at import'
+        $result.ViewsBefore | Should -Be 1 -Because 'a deserialized image must render before any command'
+        $result.ViewsAfter | Should -Be 1
+        $result.Shown | Should -Match 'IMAGE ID\s+CREATED\s+SIZE'
+        $result.Shown | Should -Match ' ago .*microsoft/nanoserver' -Because 'the view and its FormatAge method are registered'
+    }
+
     It 'the bundled packages win over a broken copy in the user''s site-packages' {
         # Debian's Python (not a venv: its user site-packages count) with a user's docker and yaml that break
         # any import of them.

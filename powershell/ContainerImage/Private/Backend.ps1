@@ -1,6 +1,7 @@
-# The backend: found and started when the module is imported (its start-up overlaps with the import and
-# the first command; errors wait for first use), reused by every call, started anew when it has died or
-# its environment changed, stopped when the module is removed. One JSON-RPC message per line.
+# The backend: started when the module is imported, in the background (Process.Start runs on a thread-pool
+# thread, so that Import-Module never waits for it, and Python's start-up overlaps with the rest of the
+# import and the first command; errors wait for first use), reused by every call, started anew when it has
+# died or its environment changed, stopped when the module is removed. One JSON-RPC message per line.
 #
 # Two transports carry the same messages ($backend.Transport):
 #   Stdio      a child process, on its stdin/stdout (this file);
@@ -72,6 +73,10 @@ function Get-BackendEnvironment {
 function Start-BackendProcess {
     # Starts a backend process and sends it the handshake without waiting for the answer (so Python's
     # start-up overlaps with whatever PowerShell does next). Returns the backend, or an ErrorRecord.
+    # -Background (at import): Process.Start itself (a few hundred milliseconds in a cold PowerShell) runs on
+    # a thread-pool thread, and the backend is returned at once, still Starting; Complete-BackendStart
+    # finishes it when it is first needed.
+    param([switch] $Background)
     $python = Resolve-Python
     if ($python -is [System.Management.Automation.ErrorRecord]) { return $python }
     $arguments = [System.Collections.Generic.List[string]]::new()
@@ -103,34 +108,63 @@ function Start-BackendProcess {
     $info.StandardOutputEncoding = [System.Text.UTF8Encoding]::new($false)
     $info.StandardErrorEncoding = [System.Text.UTF8Encoding]::new($false)
 
-    Write-Verbose "ContainerImage: starting the backend with $($python.Path) (from $($python.Source))"
-    $environment = Get-BackendEnvironment
-    $process = $null
-    if ([System.IO.File]::Exists($python.Path)) {
-        try { $process = [System.Diagnostics.Process]::Start($info) } catch { $reason = $_.Exception.Message }
-    } else {
-        $reason = 'no such file'
-    }
-    if (-not $process) {
-        return New-ContainerImageError -Kind BackendUnavailable -Target $python.Path `
-            -Message "Python at '$($python.Path)' (from $($python.Source)) could not be started: $reason" `
-            -RecommendedAction 'Set $env:CONTAINERIMAGE_PYTHON to the path of a working Python 3.9 or later.'
-    }
+    # Guarded: Write-Verbose is a cmdlet of Microsoft.PowerShell.Utility, whose first use at import would load
+    # that module (a few hundred milliseconds) in a PowerShell that may never need it.
+    if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: starting the backend with $($python.Path) (from $($python.Source))" }
     $backend = @{
         Transport   = 'Stdio'
-        Process     = $process
-        Writer      = [System.IO.StreamWriter]::new($process.StandardInput.BaseStream, [System.Text.UTF8Encoding]::new($false))
-        Stderr      = $process.StandardError.ReadToEndAsync()   # drained all along, so the backend never blocks on it
-        PendingRead = $null
-        NextId      = 0
+        Process     = $null
+        Starting    = $null   # -Background: the task that runs Process.Start, until Complete-BackendStart
         Python      = $python
-        Environment = $environment
+        Environment = Get-BackendEnvironment
         Handshake   = $null
         Bundled     = $bundled   # the installed module: it carries the backend and its packages
     }
-    $backend.Writer.AutoFlush = $true
-    $backend.HandshakeId = Send-BackendMessage -Backend $backend -Method handshake
-    $backend
+    if (-not [System.IO.File]::Exists($python.Path)) { return New-BackendStartError $backend 'no such file' }
+    if ($Background) {
+        # A delegate bound to $info, run by a Task: .NET only, no PowerShell on the other thread.
+        $start = [System.Delegate]::CreateDelegate([System.Func[System.Diagnostics.Process]], $info,
+            [System.Diagnostics.Process].GetMethod('Start', [type[]]@([System.Diagnostics.ProcessStartInfo])))
+        $backend.Starting = [System.Threading.Tasks.Task[System.Diagnostics.Process]]::new($start)
+        $backend.Starting.Start()
+        return $backend
+    }
+    $process = $null
+    try { $process = [System.Diagnostics.Process]::Start($info) } catch { return New-BackendStartError $backend $_.Exception.Message }
+    Connect-BackendProcess $backend $process
+}
+
+function New-BackendStartError {
+    param([hashtable] $Backend, [string] $Reason)
+    $python = $Backend.Python
+    New-ContainerImageError -Kind BackendUnavailable -Target $python.Path `
+        -Message "Python at '$($python.Path)' (from $($python.Source)) could not be started: $Reason" `
+        -RecommendedAction 'Set $env:CONTAINERIMAGE_PYTHON to the path of a working Python 3.9 or later.'
+}
+
+function Connect-BackendProcess {
+    # A started backend process: its pipes, and the handshake sent (its answer is read on first use).
+    param([hashtable] $Backend, [System.Diagnostics.Process] $Process)
+    $Backend.Process = $Process
+    $Backend.Writer = [System.IO.StreamWriter]::new($Process.StandardInput.BaseStream, [System.Text.UTF8Encoding]::new($false))
+    $Backend.Writer.AutoFlush = $true
+    $Backend.Stderr = $Process.StandardError.ReadToEndAsync()   # drained all along, so the backend never blocks on it
+    $Backend.PendingRead = $null
+    $Backend.NextId = 0
+    $Backend.HandshakeId = Send-BackendMessage -Backend $Backend -Method handshake
+    $Backend
+}
+
+function Complete-BackendStart {
+    # Waits for a background start (Start-BackendProcess -Background), in short slices so that Ctrl+C can
+    # stop the caller. Returns the backend, connected, or an ErrorRecord.
+    param([hashtable] $Backend)
+    $task = $Backend.Starting
+    $Backend.Starting = $null
+    # WaitAny, not Wait: it does not throw when the task failed.
+    while ([System.Threading.Tasks.Task]::WaitAny([System.Threading.Tasks.Task[]]@($task), 200) -lt 0) { }
+    if ($task.IsFaulted) { return New-BackendStartError $Backend $task.Exception.GetBaseException().Message }
+    Connect-BackendProcess $Backend $task.Result
 }
 
 function Complete-BackendHandshake {
@@ -160,6 +194,14 @@ function Get-ReadyBackend {
     # The session's backend, ready for a request: started (or started anew, when it died or the
     # environment it was started with changed) and past its handshake. Else an ErrorRecord.
     $backend = $script:Backend
+    if ($backend -and $backend.Starting) {
+        # Started in the background at import. A failure to start is reported by starting anew below.
+        $backend = Complete-BackendStart $backend
+        if ($backend -is [System.Management.Automation.ErrorRecord]) {
+            Write-Debug "the backend started at import: $backend"
+            $script:Backend = $backend = $null
+        }
+    }
     if ($backend) {
         $exited = if ($backend.Transport -eq 'InProcess') { $backend.Closed } else { $backend.Process.HasExited }
         $stale = if ($exited) { Get-BackendError $backend }
@@ -257,6 +299,10 @@ function Stop-Backend {
     if ($script:Backend -eq $Backend) { $script:Backend = $null }
     if (-not $Backend) { return }
     if ($Backend.Transport -eq 'InProcess') { Stop-InProcessBackend $Backend; return }
+    if ($Backend.Starting) {
+        $Backend = Complete-BackendStart $Backend
+        if ($Backend -is [System.Management.Automation.ErrorRecord]) { return }   # never started: nothing to stop
+    }
     # The pipe itself, not the writer: disposing the writer flushes what a failed write left in it, and
     # throws (broken pipe) into the calling cmdlet's -ErrorVariable when the backend has died. The pipe does
     # not buffer, and the writer flushes every line (AutoFlush), so nothing that could still be read is lost.
