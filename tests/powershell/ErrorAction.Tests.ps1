@@ -135,6 +135,28 @@ BeforeDiscovery {
             BadName  = @{ Command = "Update-ContainerImage -Name $missing -Confirm:`$false"; Kind = 'NotFound'; Target = $missing },
                        @{ Command = "Update-ContainerImage -Name 'Not A Name' -Confirm:`$false"; Kind = 'InvalidReference'; Target = 'Not A Name' }
         }
+        'Get-ContainerImageTag'        = @{
+            # The registry's API only: the engine being down changes nothing.
+            Engine   = @{ Command = 'Get-ContainerImageTag -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver"'; Kind = $null }
+            Registry = @{ Command = 'Get-ContainerImageTag -Name "$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY/errors/app"'; Target = '$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY' }
+            BadName  = @{ Command = "Get-ContainerImageTag -Name 'Not A Name'"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
+        'Get-ContainerImageManifest'   = @{
+            Engine   = @{ Command = 'Get-ContainerImageManifest -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest"'; Kind = $null }
+            Registry = @{ Command = 'Get-ContainerImageManifest -Name "$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY/errors/app:1"'; Target = '$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY' }
+            BadName  = @{ Command = "Get-ContainerImageManifest -Name 'Not A Name'"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
+        'Unpublish-ContainerImage'     = @{
+            Engine   = 'asks the registry only, never the engine (Unpublish-ContainerImage.Tests.ps1 removes tags with no engine in reach)'
+            Registry = @{ Command = 'Unpublish-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY/errors/app:1" -Confirm:$false'; Target = '$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY' }
+            BadName  = @{ Command = "Unpublish-ContainerImage -Name 'Not A Name' -Confirm:`$false"; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
+        'Copy-ContainerImage'          = @{
+            # Registry to registry: the engine being down changes nothing.
+            Engine   = @{ Command = 'Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_TARGET/errors/nanoserver"'; Kind = $null }
+            Registry = @{ Command = 'Copy-ContainerImage -Name "$env:CONTAINERIMAGE_TEST_MIRROR/microsoft/nanoserver:latest" -Destination "$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY/errors/copy"'; Target = '$env:CONTAINERIMAGE_TEST_DOWN_REGISTRY' }
+            BadName  = @{ Command = "Copy-ContainerImage -Name 'Not A Name' -Destination `"`$env:CONTAINERIMAGE_TEST_TARGET/errors/x`""; Kind = 'InvalidReference'; Target = 'Not A Name' }
+        }
         'Get-ContainerImageDiskUsage'  = @{
             Engine   = @{ Command = 'Get-ContainerImageDiskUsage' }
             Registry = 'reads the engine only'

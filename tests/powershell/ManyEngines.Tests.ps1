@@ -80,6 +80,15 @@ Describe 'One request per engine' {
         (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Contain 'default'
     }
 
+    It 'completes -Engine on every command that has one' {
+        $withEngine = @(Get-Command -Module ContainerImage | Where-Object { $_.Parameters.ContainsKey('Engine') } | ForEach-Object Name | Sort-Object)
+        $withEngine.Count | Should -BeGreaterThan 10
+        foreach ($command in $withEngine) {
+            $line = "$command -Engine def"
+            (TabExpansion2 $line $line.Length).CompletionMatches.CompletionText | Should -Contain 'default' -Because $command
+        }
+    }
+
     It 'refuses an empty engine name as an InvalidArgument error, asking nothing' {
         $failure = $null
         try { Get-ContainerImage -Name $image -Engine $address, '' -ErrorAction Stop } catch { $failure = $_ }

@@ -137,18 +137,19 @@ function Get-DockerContextName {
 }
 
 function Register-EngineCompleter {
-    # -Engine of every cmdlet that has one: docker's context names.
+    # -Engine of every cmdlet that has one: docker's context names. The list is written out, not found by
+    # looking at the commands: the installed module has no Public/ folder (one merged .psm1), and looking
+    # every function up at import costs time (ManyEngines.Tests.ps1 checks the list is whole).
     $completer = {
         param($commandName, $parameterName, $wordToComplete, $commandAst, $fakeBoundParameters)
         New-CompletionResult -Text (Get-DockerContextName) -WordToComplete $wordToComplete
     }
-    foreach ($file in [System.IO.Directory]::GetFiles([System.IO.Path]::Combine($script:ModuleRoot, 'Public'), '*.ps1')) {
-        $command = Get-Item -LiteralPath "function:$([System.IO.Path]::GetFileNameWithoutExtension($file))" -ErrorAction Ignore
-        if ($command -and $command.Parameters.ContainsKey('Engine')) {
-            Register-ArgumentCompleter -CommandName $command.Name -ParameterName Engine -ScriptBlock $completer
-        }
-    }
+    Register-ArgumentCompleter -CommandName $script:EngineCommands -ParameterName Engine -ScriptBlock $completer
 }
+$script:EngineCommands = 'Add-ContainerImageTag', 'Connect-ContainerRegistry', 'Find-ContainerImage', 'Get-ContainerImage',
+    'Get-ContainerImageDiskUsage', 'Get-ContainerImageHistory', 'Get-ContainerImageUpdate', 'Import-ContainerImage',
+    'Install-ContainerImage', 'New-ContainerImage', 'Publish-ContainerImage', 'Remove-ContainerImage', 'Save-ContainerImage',
+    'Sync-ContainerImage', 'Test-ContainerImage', 'Update-ContainerImage'
 
 # The types the module outputs. Each carries Engine: the backend stamps it on the objects of a call that
 # named an engine; for the others this type-level $null stands (no cost per object): they came from the
