@@ -74,7 +74,7 @@ Describe 'Deserialized objects' -Skip:($env:CONTAINERIMAGE_TRANSPORT -eq 'InProc
         # -WhatIf names the engine (in a child pwsh, whose host writes What if: lines to its output).
         $script = "Import-Module '$ModulePath'; Import-Clixml '$path' | Remove-ContainerImage -WhatIf; Import-Clixml '$path' | Save-ContainerImage -Path '$(Join-Path $TestDrive 'x.tar')' -WhatIf"
         $output = @(& (Get-Command pwsh).Source -NoProfile -NonInteractive -Command $script 2>&1)
-        @($output | Where-Object { $_ -like "What if:*${image}:1*on engine $context`"*" }).Count | Should -Be 1 -Because ($output -join "`n")
+        @($output | Where-Object { $_ -like "What if:*${image}:1*on engine $context[;`"]*" }).Count | Should -Be 1 -Because ($output -join "`n")
         @($output | Where-Object { $_ -like "What if:*from engine $context`"*" }).Count | Should -Be 1 -Because ($output -join "`n")
         # And for real: a copy removes the image on its own engine, while the environment's engine is down.
         Invoke-Docker tag microsoft/nanoserver "${image}:2"

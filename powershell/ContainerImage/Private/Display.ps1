@@ -60,10 +60,10 @@ function Register-ContainerImageDisplay {
     # Called once at import. Update-TypeData -Force replaces what an earlier import registered.
     $age = ${function:ConvertTo-HumanAge}
     $size = ${function:ConvertTo-HumanSize}
-    foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry') {
+    foreach ($type in $script:AgedTypes) {
         Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName FormatAge -Value $age -Force
     }
-    foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'ContainerImage.RemovalResult', 'ContainerImage.PushResult', 'ContainerImage.DiskUsage') {
+    foreach ($type in $script:SizedTypes) {
         Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName FormatSize -Value $size -Force
     }
     $text = @{
@@ -79,3 +79,8 @@ function Register-ContainerImageDisplay {
         Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName ToString -Value $text[$type] -Force
     }
 }
+# The types whose views call FormatAge / FormatSize (Register-EngineTypeData gives their Deserialized forms
+# the same methods).
+$script:AgedTypes = 'ContainerImage.Image', 'ContainerImage.HistoryEntry'
+$script:SizedTypes = 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'ContainerImage.RemovalResult', 'ContainerImage.PushResult',
+    'ContainerImage.DiskUsage'

@@ -170,10 +170,10 @@ function Register-EngineTypeData {
             Update-TypeData -TypeName $name -MemberType NoteProperty -MemberName Engine -Value $null -Force
         }
     }
-    foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry') {
+    foreach ($type in $script:AgedTypes) {
         Update-TypeData -TypeName "Deserialized.$type" -MemberType ScriptMethod -MemberName FormatAge -Value $age -Force
     }
-    foreach ($type in 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'ContainerImage.RemovalResult', 'ContainerImage.PushResult') {
+    foreach ($type in $script:SizedTypes) {
         Update-TypeData -TypeName "Deserialized.$type" -MemberType ScriptMethod -MemberName FormatSize -Value $size -Force
     }
 }
