@@ -28,6 +28,7 @@ BeforeAll {
 }
 
 AfterAll {
+    Remove-TestRepository 'upd/', '*/upd/'
     Remove-Module ContainerImage -ErrorAction Ignore
 }
 

@@ -25,6 +25,22 @@ function Remove-TestImage {
     }
 }
 
+function Remove-TestRepository {
+    # Removes every image of these repositories, tagged or not (an update leaves the image it replaced as
+    # repository@digest, with no tag), and the containers using them: what a test leaves must not show up
+    # in another file's listing.
+    param([string[]] $Prefix)
+    $ids = @(& docker images --no-trunc --format '{{.ID}} {{.Repository}}' 2>$null | Where-Object {
+            $repository = ($_ -split ' ', 2)[1]
+            @($Prefix | Where-Object { $repository -like "$_*" }).Count
+        } | ForEach-Object { ($_ -split ' ')[0] } | Sort-Object -Unique)
+    foreach ($id in $ids) {
+        $containers = @(& docker ps -aq --filter "ancestor=$id" 2>$null)
+        if ($containers) { & docker rm -f @containers 2>&1 | Out-Null }
+    }
+    if ($ids) { & docker rmi -f @ids 2>&1 | Out-Null }
+}
+
 function Invoke-InNewRunspace {
     # A PowerShell with a fresh runspace, the module imported (so with a backend of its own) and the
     # script added: the test invokes it and reads its streams.

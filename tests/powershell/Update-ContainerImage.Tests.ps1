@@ -25,6 +25,7 @@ BeforeAll {
 }
 
 AfterAll {
+    Remove-TestRepository 'upd/', '*/upd/'
     Remove-Module ContainerImage -ErrorAction Ignore
 }
 
