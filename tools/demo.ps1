@@ -117,6 +117,7 @@ Step 'Many engines from one pipeline: a fleet listing, grouped by engine, and a 
 # fleet's TLS engine (CONTAINERIMAGE_TEST_TLS_CONTEXT) when the sandbox runs one.
 docker tag microsoft/nanoserver demo/fleet:old
 $fleet = @($env:DOCKER_HOST, 'default') + @($env:CONTAINERIMAGE_TEST_TLS_CONTEXT | Where-Object { $_ })
+Install-ContainerImage -Engine $fleet -Name microsoft/nanoserver | Out-Null   # on every host of the fleet
 Get-ContainerImage -Engine $fleet -Name microsoft/nanoserver
 Get-ContainerImage -Engine $env:DOCKER_HOST -Name demo/fleet:old | Remove-ContainerImage -Confirm:$false -PassThru | Format-Table Image, Engine
 
