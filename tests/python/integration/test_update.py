@@ -26,6 +26,20 @@ pytestmark = pytest.mark.engine
 def nanoserver(sandbox_env):
     subprocess.run(["docker", "pull", "-q", "microsoft/nanoserver"], env=sandbox_env, check=True, capture_output=True,
                    timeout=300)
+    yield
+    # An update leaves the image it replaced as repository@digest (no tag), which `docker rmi <name>:tag` does
+    # not remove: every image of this file's repositories goes, so no other test's listing sees them.
+    listing = subprocess.run(["docker", "images", "--no-trunc", "--format", "{{.ID}} {{.Repository}}"],
+                             env=sandbox_env, capture_output=True, text=True, timeout=120).stdout
+    ids = sorted({line.split()[0] for line in listing.splitlines()
+                  if len(line.split()) == 2 and "upd/" in line.split()[1]})
+    for image in ids:
+        containers = subprocess.run(["docker", "ps", "-aq", "--filter", f"ancestor={image}"], env=sandbox_env,
+                                    capture_output=True, text=True, timeout=120).stdout.split()
+        if containers:
+            subprocess.run(["docker", "rm", "-f", *containers], env=sandbox_env, capture_output=True, timeout=120)
+    if ids:
+        subprocess.run(["docker", "rmi", "-f", *ids], env=sandbox_env, capture_output=True, timeout=300)
 
 ACCEPT = ", ".join(["application/vnd.oci.image.index.v1+json", MANIFEST_LIST,
                     "application/vnd.oci.image.manifest.v1+json", MANIFEST])
