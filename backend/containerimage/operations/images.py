@@ -89,7 +89,7 @@ def list_images(ctx, name: Optional[List[str]] = None, id: Optional[List[str]] =
 def engine_df(api):
     """(image id -> {"SharedSize", "UniqueSize"}, the raw answer) of the engine's /system/df: what docker
     system df -v shows (UNIQUE SIZE is Size - SharedSize); None where the engine could not weigh an image."""
-    answer = api.df()
+    answer = _system_df(api)
     usage = {}
     for summary in answer.get("Images") or []:
         size, shared = summary.get("Size", -1), summary.get("SharedSize", -1)
@@ -98,6 +98,26 @@ def engine_df(api):
         else:
             usage[summary["Id"]] = {"SharedSize": shared, "UniqueSize": size - shared}
     return usage, answer
+
+
+# The engine computes one /system/df at a time and refuses a second meanwhile ("a disk usage operation is
+# already running": two runbooks, or two names of one engine asked at once): wait for it, as docker's own
+# clients would have to.
+DF_BUSY = "operation is already running"
+DF_WAIT_SECONDS = 120
+
+
+def _system_df(api, sleep=time.sleep, clock=time.monotonic):
+    deadline = clock() + DF_WAIT_SECONDS
+    delay = 0.1
+    while True:
+        try:
+            return api.df()
+        except docker.errors.APIError as exc:
+            if DF_BUSY not in str(exc) or clock() >= deadline:
+                raise
+        sleep(delay)
+        delay = min(delay * 2, 2.0)
 
 
 def containers_by_image(containers):

@@ -326,3 +326,35 @@ def test_disk_usage_with_a_filter_asks_both_and_weighs_what_the_filter_keeps():
     rows = images.list_images(Context(api), label=["x=y"], disk_usage=True)["images"]
     assert [(r["FullId"], r["SharedSize"], r["UniqueSize"]) for r in rows] == [(APP1, 1_000_000, 500_000)]
     assert api.calls_to("images")[0]["filters"] == {"label": ["x=y"]}
+
+
+def test_system_df_waits_while_the_engine_computes_another_one():
+    # The engine refuses a second /system/df while one runs (two names of one engine, two runbooks): wait.
+    import docker.errors
+    from containerimage.operations import images as images_operations
+
+    class Busy:
+        calls = 0
+
+        def df(self):
+            self.calls += 1
+            if self.calls < 3:
+                raise docker.errors.APIError("409 Client Error", explanation="a disk usage operation is already running")
+            return {"Images": [], "LayersSize": 0}
+
+    slept = []
+    api = Busy()
+    assert images_operations._system_df(api, sleep=slept.append) == {"Images": [], "LayersSize": 0}
+    assert api.calls == 3 and len(slept) == 2
+
+
+def test_system_df_raises_other_engine_errors_at_once():
+    import docker.errors
+    from containerimage.operations import images as images_operations
+
+    class Broken:
+        def df(self):
+            raise docker.errors.APIError("500 Server Error", explanation="something else")
+
+    with pytest.raises(docker.errors.APIError):
+        images_operations._system_df(Broken(), sleep=lambda s: pytest.fail("must not wait"))
