@@ -135,7 +135,7 @@ Describe 'One request per engine' {
             @($group.Group.ActivityId | Sort-Object -Unique).Count | Should -Be 1
         }
         $parentIds = @($byEngine | ForEach-Object { $_.Group[0].ActivityId })
-        ($parentIds | Sort-Object -Unique).Count | Should -Be $byEngine.Count
+        @($parentIds | Sort-Object -Unique).Count | Should -Be $byEngine.Count
         $layers = @($records | Where-Object ParentActivityId -ge 0)
         $layers | Should -Not -BeNullOrEmpty
         foreach ($layer in $layers) { $parentIds | Should -Contain $layer.ParentActivityId }
