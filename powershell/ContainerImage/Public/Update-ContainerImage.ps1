@@ -133,7 +133,7 @@ function Update-ContainerImage {
                 if (-not (Confirm-Change $PSCmdlet $target 'Update container image')) { continue }
                 $result = Invoke-Backend -Method image.update -Params @{ name = [string]$image.Name; tag = [string]$image.Tag; prune = [bool]$Prune } -Activity "Updating $(Format-EngineTarget $shown $on)" -Engine $on
                 if ($result -is [System.Management.Automation.ErrorRecord]) {
-                    Write-ContainerImageError $PSCmdlet $(if ($on) { Add-EngineToError $result $on } else { $result })
+                    Write-ContainerImageError $PSCmdlet (Add-EngineToError $result $on)
                     continue
                 }
                 foreach ($note in $result.notes) { Write-Verbose "$(Format-EngineTarget $shown $on): $note" }
