@@ -510,6 +510,7 @@ def cmd_copy(args, term):
     here) cancels it, and its layers stop at their next chunk."""
     context = Context(None, layer_lines(term))
     outcome = {}
+    finished = threading.Event()
 
     def work():
         try:
@@ -518,14 +519,18 @@ def cmd_copy(args, term):
                                                 include_foreign_layers=args.include_foreign_layers)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread as it is
             outcome["error"] = exc
-    worker = threading.Thread(target=work, name="copy", daemon=True)
-    worker.start()
+        finally:
+            finished.set()
+    threading.Thread(target=work, name="copy", daemon=True).start()
+    # An Event, not Thread.join: a join that Ctrl+C interrupts marks the thread as ended while it still runs
+    # (Python 3.11's _wait_for_tstate_lock releases the thread's own lock), and the next join returns at
+    # once; the copy's last lines were then written after "Cancelled.".
     try:
-        while worker.is_alive():
-            worker.join(0.2)
+        while not finished.wait(0.2):
+            pass
     except KeyboardInterrupt:
         context.cancel()
-        worker.join(30)
+        finished.wait(30)
         raise
     if "error" in outcome:
         raise outcome["error"]

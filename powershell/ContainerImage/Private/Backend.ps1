@@ -389,9 +389,36 @@ function Invoke-Backend {
     param([string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Activity, [string] $Engine)
     $backend = Get-ReadyBackend
     if ($backend -is [System.Management.Automation.ErrorRecord]) { return $backend }
-    $id = Send-BackendMessage -Backend $backend -Method $Method -Params $Params -Engine $Engine
-    if ($id -is [System.Management.Automation.ErrorRecord]) { return $id }
-    Receive-BackendReply -Backend $backend -Id $id -Activity $Activity
+    $first = $backend.NextId + 1
+    $done = $false
+    try {
+        $id = Send-BackendMessage -Backend $backend -Method $Method -Params $Params -Engine $Engine
+        if ($id -is [System.Management.Automation.ErrorRecord]) { return $id }
+        Receive-BackendReply -Backend $backend -Id $id -Activity $Activity
+        $done = $true
+    } finally {
+        if (-not $done) { Stop-OrphanedRequest $backend $first }
+    }
+}
+
+function Stop-OrphanedRequest {
+    # Cancels the requests from id $First on that were handed to the backend but that no reader waits for:
+    # a stop (Ctrl+C) that comes between a send and its Receive-BackendReply, which cancels what it waits
+    # for. In-process, handing a request over also waits up to 200 ms for its first message, so a Ctrl+C
+    # often lands there, and the work went on to its end with nobody to stop it.
+    param([hashtable] $Backend, [int] $First)
+    if ($null -eq $Backend.Pending -or (Test-BackendExited $Backend)) { return }
+    foreach ($orphan in @($Backend.Pending | Where-Object { $_ -ge $First })) {
+        $null = $Backend.Pending.Remove($orphan)
+        $null = $Backend.Mailbox.Remove($orphan)
+        Send-BackendCancel $Backend $orphan
+    }
+}
+
+function Send-BackendCancel {
+    param([hashtable] $Backend, [int] $Id)
+    Write-Verbose "ContainerImage: cancelling request $Id"
+    $null = Write-BackendLine $Backend (ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))
 }
 
 function Send-BackendMessage {
@@ -532,10 +559,7 @@ function Receive-BackendReply {
     } finally {
         foreach ($unanswered in @($waiting.Keys)) { $null = $Backend.Pending.Remove($unanswered); $null = $Backend.Mailbox.Remove($unanswered) }
         if ($waiting.Count -and -not (Test-BackendExited $Backend)) {
-            foreach ($unanswered in @($waiting.Keys)) {
-                Write-Verbose "ContainerImage: cancelling request $unanswered"
-                $null = Write-BackendLine $Backend (ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $unanswered } }))
-            }
+            foreach ($unanswered in @($waiting.Keys)) { Send-BackendCancel $Backend $unanswered }
         }
         foreach ($records in $progress.Values) { Complete-LayerProgress $records }
     }

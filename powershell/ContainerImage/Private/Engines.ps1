@@ -76,23 +76,30 @@ function Invoke-BackendEach {
     if ($backend -is [System.Management.Automation.ErrorRecord]) { return [pscustomobject]@{ Engine = $null; Result = $backend } }
     $ids = [System.Collections.Generic.List[int]]::new()
     $engines = [System.Collections.Generic.List[string]]::new()
-    foreach ($request in $Requests) {
-        $params = if ($null -ne $request.Params) { $request.Params } else { @{} }
-        $id = Send-BackendMessage -Backend $backend -Method $Method -Params $params -Engine $request.Engine
-        if ($id -is [System.Management.Automation.ErrorRecord]) {
-            # The backend is gone: what was sent is lost with it; one error says so.
-            return [pscustomobject]@{ Engine = $null; Result = $id }
+    $first = $backend.NextId + 1
+    $done = $false
+    try {
+        foreach ($request in $Requests) {
+            $params = if ($null -ne $request.Params) { $request.Params } else { @{} }
+            $id = Send-BackendMessage -Backend $backend -Method $Method -Params $params -Engine $request.Engine
+            if ($id -is [System.Management.Automation.ErrorRecord]) {
+                # The backend is gone: what was sent is lost with it; one error says so.
+                return [pscustomobject]@{ Engine = $null; Result = $id }
+            }
+            $ids.Add($id)
+            $engines.Add([string]$request.Engine)
         }
-        $ids.Add($id)
-        $engines.Add([string]$request.Engine)
-    }
-    $titles = if ($engines | Where-Object { $_ }) { foreach ($name in $engines) { if ($name) { "engine $name" } else { 'the current engine' } } }
-    Receive-BackendReply -Backend $backend -Id $ids.ToArray() -Activity $Activity -Title $titles -Stream | ForEach-Object {
-        if ($_.Index -lt 0) { return [pscustomobject]@{ Engine = $null; Result = $_.Result } }
-        $name = $Requests[$_.Index].Engine
-        $result = $_.Result
-        if ($name -and $result -is [System.Management.Automation.ErrorRecord]) { $result = Add-EngineToError $result $name }
-        [pscustomobject]@{ Engine = $(if ($name) { [string]$name } else { $null }); Result = $result }
+        $titles = if ($engines | Where-Object { $_ }) { foreach ($name in $engines) { if ($name) { "engine $name" } else { 'the current engine' } } }
+        Receive-BackendReply -Backend $backend -Id $ids.ToArray() -Activity $Activity -Title $titles -Stream | ForEach-Object {
+            if ($_.Index -lt 0) { return [pscustomobject]@{ Engine = $null; Result = $_.Result } }
+            $name = $Requests[$_.Index].Engine
+            $result = $_.Result
+            if ($name -and $result -is [System.Management.Automation.ErrorRecord]) { $result = Add-EngineToError $result $name }
+            [pscustomobject]@{ Engine = $(if ($name) { [string]$name } else { $null }); Result = $result }
+        }
+        $done = $true
+    } finally {
+        if (-not $done) { Stop-OrphanedRequest $backend $first }   # a Ctrl+C between the sends and the wait
     }
 }
 
