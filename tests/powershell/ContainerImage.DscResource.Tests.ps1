@@ -2,6 +2,10 @@
 # loaded as PSDesiredStateConfiguration's Invoke-DscResource loads it and run through DSC v3's PowerShell
 # adapter: Get/Test/Set against the sandbox engine and its mirror registry.
 BeforeDiscovery {
+    # Tagged StdioOnly (build.ps1 runs those in the Stdio pass only): the resource called directly, as it
+    # calls the module's cmdlets, which every cmdlet's own tests run under both transports; and through DSC
+    # v3's adapter (a new pwsh per operation, over a minute). Loaded as Invoke-DscResource loads it, it
+    # runs in both passes.
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     # DSC v3's adapter is on no package registry reached here: a copy of PowerShell/DSC must be on the machine.
 }
@@ -76,7 +80,7 @@ Describe 'The ContainerImage DSC resource' {
         }
     }
 
-    Context 'Present, then Absent' {
+    Context 'Present, then Absent' -Tag StdioOnly {
         BeforeAll { $script:name = New-FreshImage -Prefix fresh/dsc -Layers 1 }
         AfterAll { Remove-TestImage "${name}:latest" }
 
@@ -136,7 +140,7 @@ Describe 'The ContainerImage DSC resource' {
         }
     }
 
-    Context 'A digest pin' {
+    Context 'A digest pin' -Tag StdioOnly {
         BeforeAll { $script:name = New-FreshImage -Prefix fresh/dscpin -Layers 1 }
         AfterAll {
             Remove-TestImage "${name}:latest"
@@ -176,7 +180,7 @@ Describe 'The ContainerImage DSC resource' {
     }
 
 
-    Context 'Latest: the version the registry serves now' {
+    Context 'Latest: the version the registry serves now' -Tag StdioOnly {
         BeforeAll { $script:name = New-FreshImage -Prefix fresh/dsclatest -Layers 1 }
         AfterAll {
             Remove-TestImage "${name}:latest"
@@ -213,7 +217,7 @@ Describe 'The ContainerImage DSC resource' {
             $failure.Exception.Message | Should -BeLike '*contradict*'
         }
     }
-    Context 'Absent while a container depends on the image' {
+    Context 'Absent while a container depends on the image' -Tag StdioOnly {
         BeforeAll {
             $script:name = New-FreshImage -Prefix fresh/dscbusy -Layers 1
             (New-Resource $name).Set()
@@ -232,7 +236,7 @@ Describe 'The ContainerImage DSC resource' {
         }
     }
 
-    Context 'Bad input' {
+    Context 'Bad input' -Tag StdioOnly {
         It 'a malformed name is InvalidArgument naming it, for Get, Test and Set alike' {
             foreach ($method in 'Get', 'Test', 'Set') {
                 $failure = $null
@@ -296,7 +300,7 @@ Describe 'The ContainerImage DSC resource' {
             @($list.Output | Where-Object type -like 'ContainerImage/*').Count | Should -Be 0 -Because 'ContainerImage exports no DSC resource now'
         }
 
-        It 'DSC v3''s PowerShell adapter runs Set, Get and Test on it, Present then Absent' {
+        It 'DSC v3''s PowerShell adapter runs Set, Get and Test on it, Present then Absent' -Tag StdioOnly {
             $path = Join-Path $DscModulePath 'ContainerImageDsc.psm1'
             foreach ($ensure in 'Present', 'Absent') {
                 $instance = @{ Name = $name; Ensure = $ensure } | ConvertTo-Json -Compress

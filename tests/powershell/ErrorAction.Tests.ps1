@@ -6,6 +6,10 @@
 # the same in $Error, -ErrorVariable and on screen; a failure changes nothing.
 
 BeforeDiscovery {
+    # Tagged StdioOnly (build.ps1 runs it in the Stdio pass only): an error is made from the backend's
+    # answer by the same code whichever transport carried it (the transports' own failures are
+    # Transport.Tests.ps1's and EngineFailure.Tests.ps1's); a second pass under the in-process transport
+    # would cost CI a minute and find nothing new.
     # Every exported cmdlet needs an entry: a case per failure, or the reason it cannot meet that failure.
     # Commands are PowerShell text, run as they are (their $env: variables read when they run). A case
     # without Kind must succeed. Targets are expanded when the case runs.
@@ -283,7 +287,7 @@ AfterAll {
     Remove-Module ContainerImage -ErrorAction Ignore
 }
 
-Describe 'Every exported cmdlet has its error cases' {
+Describe 'Every exported cmdlet has its error cases' -Tag StdioOnly {
     It '<Cmdlet> has a case, or the reason it has none, for the engine down, a registry down and a bad name' -ForEach $Entries {
         $Entry | Should -Not -BeNullOrEmpty -Because "$Cmdlet is exported, and ErrorAction.Tests.ps1 has no entry for it"
         foreach ($scenario in 'Engine', 'Registry', 'BadName') {
@@ -300,7 +304,7 @@ Describe 'Every exported cmdlet has its error cases' {
     }
 }
 
-Describe 'With <Scenario>' -ForEach $Scenarios {
+Describe 'With <Scenario>' -ForEach $Scenarios -Tag StdioOnly {
     BeforeAll {
         $saved = @{ DOCKER_HOST = $env:DOCKER_HOST; CONTAINERIMAGE_PYTHON = $env:CONTAINERIMAGE_PYTHON }
         if ($Name -eq 'Engine') {
@@ -397,7 +401,7 @@ Describe 'With <Scenario>' -ForEach $Scenarios {
     }
 }
 
-Describe 'One way to report an error' {
+Describe 'One way to report an error' -Tag StdioOnly {
     It 'every cmdlet reports its errors through Write-ContainerImageError; only a parameter error is thrown' {
         # Parsed, so that comments and help text do not count: the calls that report an error.
         $found = foreach ($file in Get-ChildItem (Join-Path $ModulePath 'Public'), (Join-Path $ModulePath 'Private') -Filter *.ps1) {
@@ -418,7 +422,7 @@ Describe 'One way to report an error' {
     }
 }
 
-Describe 'A confirmation no one can answer (pwsh -NonInteractive)' {
+Describe 'A confirmation no one can answer (pwsh -NonInteractive)' -Tag StdioOnly {
     It 'is one ConfirmationUnavailable error, the same in $Error and -ErrorVariable, and nothing is removed' {
         $script = "Import-Module '$ModulePath'; `$Error.Clear(); " +
                   'Remove-ContainerImage -Name microsoft/nanoserver -ErrorVariable e -ErrorAction SilentlyContinue; ' +
@@ -436,7 +440,7 @@ Describe 'A confirmation no one can answer (pwsh -NonInteractive)' {
     }
 }
 
-Describe 'Failures that stay terminating: parameters that cannot go together' {
+Describe 'Failures that stay terminating: parameters that cannot go together' -Tag StdioOnly {
     It 'Set-ContainerImageSetting with nothing to change stops the statement even under SilentlyContinue' {
         $output = @(& { try { Set-ContainerImageSetting -ErrorAction SilentlyContinue; 'went on' } catch { $_ } })
         $output.Count | Should -Be 1
