@@ -7,8 +7,8 @@
 # for it), and typed objects with realistic long values for every type.
 
 BeforeDiscovery {
-    # Tagged StdioOnly (build.ps1 runs it in the Stdio pass only): views format objects, which are the same whichever transport carried
-    # them, so a second pass under the in-process transport would cost CI time and find nothing new.
+    # Tagged StdioOnly (build.ps1 runs it in the Stdio pass only): views format objects, which are the
+    # same whichever transport carried them; a second pass would cost CI time and find nothing new.
     $script:FormatFile = (Resolve-Path (Join-Path $PSScriptRoot '../../powershell/ContainerImage/ContainerImage.Format.ps1xml')).ProviderPath
     $script:ViewNames = @(([xml](Get-Content -Raw $FormatFile)).Configuration.ViewDefinitions.View | ForEach-Object Name)
 }
