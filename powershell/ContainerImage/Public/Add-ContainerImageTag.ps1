@@ -94,7 +94,7 @@ function Add-ContainerImageTag {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $engines = Get-EngineList $Engine
         foreach ($target in $Tag) {

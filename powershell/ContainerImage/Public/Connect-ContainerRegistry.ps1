@@ -90,7 +90,7 @@ function Connect-ContainerRegistry {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $shown = if ($Registry) { $Registry } else { 'Docker Hub' }
         # The login is checked by each engine (it asks the registry) and kept in this machine's store: one

@@ -128,6 +128,7 @@ function Copy-ContainerImage {
 
         [switch] $IncludeForeignLayers
     )
+    begin { Import-CallerPreference $PSCmdlet }
     process {
         foreach ($item in $Name) {
             $shown = if ($Tag) { "${item}:$Tag" } else { $item }

@@ -46,6 +46,7 @@ function Disconnect-ContainerRegistry {
         [ValidateNotNullOrEmpty()]
         [string[]] $Registry
     )
+    begin { Import-CallerPreference $PSCmdlet }
     process {
         # No -Registry: Docker Hub, which the backend takes when it is given no registry ('').
         $targets = if ($Registry) { $Registry } else { '' }

@@ -130,7 +130,7 @@ function Find-ContainerImage {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $engines = Get-EngineList $Engine
         # No term: one search (a private registry's whole catalog; for Docker Hub, an error saying to give one).

@@ -68,6 +68,7 @@ function Get-ContainerEngine {
         [string[]] $Name
     )
     begin {
+        Import-CallerPreference $PSCmdlet
         $result = Invoke-Backend -Method engine.list
         if ($result -is [System.Management.Automation.ErrorRecord]) {
             Write-ContainerImageError $PSCmdlet $result

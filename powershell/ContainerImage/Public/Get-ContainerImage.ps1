@@ -138,6 +138,7 @@ function Get-ContainerImage {
         [string[]] $Engine
     )
     begin {
+        Import-CallerPreference $PSCmdlet
         Assert-EngineArgument $PSCmdlet
         # engine ('' for the environment's) -> the names and ids asked of it
         $asked = [ordered]@{}

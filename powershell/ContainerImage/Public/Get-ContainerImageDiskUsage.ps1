@@ -55,6 +55,7 @@ function Get-ContainerImageDiskUsage {
         [AllowEmptyString()]
         [string[]] $Engine
     )
+    Import-CallerPreference $PSCmdlet
     Assert-EngineArgument $PSCmdlet
     $engines = Get-EngineList $Engine
     Invoke-BackendEach -Method image.disk_usage -Requests @(foreach ($on in $engines) { @{ Engine = $on; Params = @{} } }) | ForEach-Object {

@@ -83,7 +83,7 @@ function Get-ContainerImageHistory {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $engines = Get-EngineList $Engine
         foreach ($item in $Name) {

@@ -77,6 +77,7 @@ function Get-ContainerImageManifest {
         [System.Management.Automation.Credential()]
         $Credential = [System.Management.Automation.PSCredential]::Empty
     )
+    begin { Import-CallerPreference $PSCmdlet }
     process {
         foreach ($item in $Name) {
             $params = @{ name = (Join-ContainerImageTag $item $Tag) }

@@ -84,6 +84,7 @@ function Get-ContainerImageSetting {
     [CmdletBinding()]
     [OutputType('ContainerImage.Setting')]
     param()
+    Import-CallerPreference $PSCmdlet
     $result = Invoke-Backend -Method settings.get -Params @{}
     if ($result -is [System.Management.Automation.ErrorRecord]) {
         Write-ContainerImageError $PSCmdlet $result

@@ -75,6 +75,7 @@ function Get-ContainerImageTag {
 
         [switch] $Digest
     )
+    begin { Import-CallerPreference $PSCmdlet }
     process {
         foreach ($item in $Name) {
             $params = @{ name = $item; digest = [bool]$Digest }

@@ -108,6 +108,7 @@ function Get-ContainerImageUpdate {
         [string[]] $Engine
     )
     begin {
+        Import-CallerPreference $PSCmdlet
         Assert-EngineArgument $PSCmdlet
         $asked = [ordered]@{}   # engine ('' for the environment's) -> the names asked of it
     }

@@ -81,7 +81,7 @@ function Import-ContainerImage {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $engines = Get-EngineList $Engine
         $literal = $PSCmdlet.ParameterSetName -eq 'LiteralPath'

@@ -139,7 +139,7 @@ function Install-ContainerImage {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $engines = Get-EngineList $Engine
         foreach ($item in $Name) {

@@ -81,6 +81,7 @@ function New-ContainerEngine {
         [Parameter(ValueFromPipelineByPropertyName)]
         [string] $Description
     )
+    begin { Import-CallerPreference $PSCmdlet }
     process {
         $params = @{ name = $Name; host = $Address; description = [string]$Description }
         foreach ($pair in @(@('tlsCaPath', $TlsCaPath), @('tlsCertPath', $TlsCertPath), @('tlsKeyPath', $TlsKeyPath))) {

@@ -107,7 +107,7 @@ function Publish-ContainerImage {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $engines = Get-EngineList $Engine
         $items = if ($PSCmdlet.ParameterSetName -eq 'Name') { $Name } else { $InputObject }

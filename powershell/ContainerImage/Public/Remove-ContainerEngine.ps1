@@ -43,6 +43,7 @@ function Remove-ContainerEngine {
         [ValidateNotNullOrEmpty()]
         [string[]] $Name
     )
+    begin { Import-CallerPreference $PSCmdlet }
     process {
         foreach ($item in $Name) {
             if (-not (Confirm-Change $PSCmdlet -Target $item -Action 'Remove docker context')) { continue }

@@ -208,6 +208,7 @@ function Remove-ContainerImage {
         [string[]] $Engine
     )
     begin {
+        Import-CallerPreference $PSCmdlet
         Assert-EngineArgument $PSCmdlet
         $pending = [ordered]@{}   # engine ('' for the environment's) -> the removals asked of it
     }

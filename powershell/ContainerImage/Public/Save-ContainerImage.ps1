@@ -102,6 +102,7 @@ function Save-ContainerImage {
         [string[]] $Engine
     )
     begin {
+        Import-CallerPreference $PSCmdlet
         Assert-EngineArgument $PSCmdlet
         $names = [System.Collections.Generic.List[string]]::new()
         $from = [System.Collections.Generic.List[string]]::new()   # the engines named, each once ('' for the environment's)

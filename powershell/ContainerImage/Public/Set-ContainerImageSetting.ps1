@@ -126,6 +126,7 @@ function Set-ContainerImageSetting {
 
         [switch] $PassThru
     )
+    Import-CallerPreference $PSCmdlet
     $params = @{}
     if ($PSBoundParameters.ContainsKey('Engine')) { $params.engine = $Engine }
     if ($PSBoundParameters.ContainsKey('Python')) { $params.python = $Python }

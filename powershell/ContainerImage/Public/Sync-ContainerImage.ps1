@@ -119,7 +119,7 @@ function Sync-ContainerImage {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $resolved = Resolve-FileSystemPath -Path $Path -SessionState $PSCmdlet.SessionState -Literal
         if ($resolved -is [System.Management.Automation.ErrorRecord]) { Write-ContainerImageError $PSCmdlet $resolved; return }

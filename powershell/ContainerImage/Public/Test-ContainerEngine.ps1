@@ -62,6 +62,7 @@ function Test-ContainerEngine {
         [string[]] $Name
     )
     begin {
+        Import-CallerPreference $PSCmdlet
         $names = [System.Collections.Generic.List[string]]::new()
         $known = $null
     }

@@ -143,7 +143,7 @@ function Test-ContainerImage {
         [AllowEmptyString()]
         [string[]] $Engine
     )
-    begin { Assert-EngineArgument $PSCmdlet }
+    begin { Import-CallerPreference $PSCmdlet; Assert-EngineArgument $PSCmdlet }
     process {
         $engines = Get-EngineList $Engine
         $requests = if ($PSCmdlet.ParameterSetName -eq 'InputObject') {

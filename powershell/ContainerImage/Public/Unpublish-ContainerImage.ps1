@@ -75,6 +75,7 @@ function Unpublish-ContainerImage {
         [System.Management.Automation.Credential()]
         $Credential = [System.Management.Automation.PSCredential]::Empty
     )
+    begin { Import-CallerPreference $PSCmdlet }
     process {
         foreach ($item in $Name) {
             $target = Join-ContainerImageTag $item $Tag

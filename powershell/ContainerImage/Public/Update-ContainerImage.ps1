@@ -94,6 +94,7 @@ function Update-ContainerImage {
         [string[]] $Engine
     )
     begin {
+        Import-CallerPreference $PSCmdlet
         Assert-EngineArgument $PSCmdlet
         $asked = [ordered]@{}   # engine ('' for the environment's) -> the names asked of it
     }
