@@ -260,8 +260,9 @@ try {
         if ($LASTEXITCODE) { throw 'docker rmi of the update bench images failed' }
     }
 
-    $counts = @(@($(if ('Warm' -in $Case) { $plan.Warm }) + $(if ('Memory' -in $Case) { $plan.Memory }) +
-        $(if ('Cold' -in $Case) { $plan.Cold }) + $(if ('Disk' -in $Case) { $plan.Disk })) | Where-Object { $_ } | Sort-Object -Unique)
+    # Each term an array: with Warm left out, $null + 100 + 5000 would be the number 5100.
+    $counts = @(@(@($(if ('Warm' -in $Case) { $plan.Warm })) + @($(if ('Memory' -in $Case) { $plan.Memory })) +
+        @($(if ('Cold' -in $Case) { $plan.Cold })) + @($(if ('Disk' -in $Case) { $plan.Disk }))) | Where-Object { $_ } | Sort-Object -Unique)
     $ProgressPreference = 'SilentlyContinue'
     foreach ($count in $counts) {
         Add-BenchImages -Sandbox $sandbox -Total $count

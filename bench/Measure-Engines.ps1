@@ -37,6 +37,9 @@ $ErrorActionPreference = 'Stop'
 if (-not $env:CONTAINERIMAGE_SANDBOX) { throw 'Run it in a sandbox: /usr/bin/python3 tools/sandbox.py run -- pwsh -NoProfile -File bench/Measure-Engines.ps1' }
 $root = Split-Path $PSScriptRoot
 $module = Join-Path $root 'powershell/ContainerImage'
+# The in-process transport needs pythonnet's Python.Runtime.dll: the one tools/bootstrap.sh fetched, as build.ps1 finds it.
+$pythonRuntime = Join-Path ($(if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' })) 'containerimage-dev/pythonnet/3.2.1/lib/netstandard2.0/Python.Runtime.dll'
+if (-not $env:CONTAINERIMAGE_PYTHONNET -and (Test-Path $pythonRuntime)) { $env:CONTAINERIMAGE_PYTHONNET = $pythonRuntime }
 
 function Start-LatencyProxy([double] $LatencyMs) {
     $info = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')

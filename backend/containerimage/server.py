@@ -4,6 +4,9 @@ Messages (JSON-RPC 2.0, one per line):
   request       {"jsonrpc":"2.0","id":7,"method":"image.pull","params":{"name":"microsoft/nanoserver"}}
                 optionally with "engine":"web1" beside params: the engine it is for (a docker context name,
                 an address, or "default"); without it, the engine the backend's environment names
+                and optionally "environment":{"DOCKER_HOST":"tcp://..."}: the caller's engine variables
+                (DOCKER_HOST, DOCKER_CONTEXT, DOCKER_TLS_VERIFY, DOCKER_CERT_PATH; one left out is unset),
+                which the engine is chosen by instead of the backend's own (a change applies at once)
   response      {"jsonrpc":"2.0","id":7,"result":{...}}  or  {"jsonrpc":"2.0","id":7,"error":{code,message,data}}
   progress      {"jsonrpc":"2.0","method":"$/progress","params":{"request":7,"id":"layer","status":...}}
   cancel        {"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7}}
@@ -15,12 +18,13 @@ import functools
 import inspect
 import json
 import logging
+import os
 import threading
 import typing
 from concurrent.futures import ThreadPoolExecutor
 
 from . import errors, protocol, settings
-from .engines import Pool
+from .engines import Pool, resolve
 
 log = logging.getLogger("containerimage")
 
@@ -29,12 +33,14 @@ CANCEL = "$/cancelRequest"
 
 
 class Context:
-    """What an operation gets besides its params: the engine, a progress sink, cancellation, and which
-    transport carries the request ("Stdio", "InProcess", or None outside a server)."""
+    """What an operation gets besides its params: the engine, a progress sink, cancellation, which
+    transport carries the request ("Stdio", "InProcess", or None outside a server), and the environment the
+    request's engines are chosen in (os.environ, changed by the request's engine variables)."""
 
-    def __init__(self, engine, progress=None, transport=None):
+    def __init__(self, engine, progress=None, transport=None, environ=None):
         self.engine = engine
         self.transport = transport
+        self.environ = os.environ if environ is None else environ
         self._progress = progress
         self._show_progress = None  # the Progress setting, read at the first progress of this request
         self._cancelled = threading.Event()
@@ -127,20 +133,21 @@ class Server:
         if isinstance(request_id, bool) or not isinstance(request_id, (str, int, type(None))):
             request_id = None  # JSON-RPC: an id we cannot read is answered as null
         try:
-            method, params, engine_name = _validate(message)
+            method, params, engine_name, changed = _validate(message)
             if "id" not in message:
                 self._notified(method, params)
                 return
             function = self._methods.get(method)
             if function is None:
                 raise errors.MethodNotFound(f"Unknown method '{method}'.", method)
-            context = Context(None, self._progress_sink(request_id), self._transport)
+            context = Context(None, self._progress_sink(request_id), self._transport,
+                              resolve.apply(changed) if changed else None)
             call = _bind(function, context, params)
             with self._lock:
                 if request_id in self._inflight:
                     raise errors.InvalidRequest(f"Request id {request_id!r} is already in use.", request_id)
                 self._inflight[request_id] = context
-            context.engine = self._engines.acquire(engine_name)
+            context.engine = self._engines.acquire(engine_name, changed)
         except errors.BackendError as exc:
             if not isinstance(message, dict) or "id" in message:
                 self._send(protocol.error_response(request_id, exc.to_dict()))
@@ -228,7 +235,15 @@ def _validate(message):
     if engine is not None and (not isinstance(engine, str) or not engine.strip()):
         raise errors.InvalidRequest("A request's engine must be a non-empty string: a docker context name, an "
                                     "address (unix://, npipe://, tcp://, ssh://) or \"default\".", "engine")
-    return method, params, engine
+    environment = message.get("environment")
+    if environment is None:
+        return method, params, engine, ()
+    if not isinstance(environment, dict) or any(
+            name not in resolve.ENGINE_VARIABLES or not isinstance(value, (str, type(None)))
+            for name, value in environment.items()):
+        raise errors.InvalidRequest("A request's environment must be a JSON object of strings (or null) for "
+                                    f"{', '.join(resolve.ENGINE_VARIABLES)}.", "environment")
+    return method, params, engine, resolve.overrides(environment)
 
 
 @functools.lru_cache(maxsize=None)

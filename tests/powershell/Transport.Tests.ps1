@@ -165,6 +165,39 @@ Describe 'One backend, many engines' {
         }
     }
 
+    It 'applies a change of DOCKER_HOST or DOCKER_CONTEXT to the next command, without a new backend' {
+        $saved = @{ DOCKER_HOST = $env:DOCKER_HOST; DOCKER_CONTEXT = $env:DOCKER_CONTEXT }
+        $context = "ci-envengine-$PID"
+        & docker context create $context --docker "host=$($saved.DOCKER_HOST)" | Out-Null
+        $LASTEXITCODE | Should -Be 0
+        try {
+            $expected = @(Get-ContainerImage -ErrorAction Stop | ForEach-Object FullId | Sort-Object)
+            $backend = InModuleScope ContainerImage { $script:Backend }
+            $down = "unix://$([System.IO.Path]::GetTempPath())ci-nothing-$PID.sock"
+            $env:DOCKER_HOST = $down
+            Get-ContainerImage -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Be 'ContainerImage.EngineUnavailable,Get-ContainerImage'
+            $failures[0].Exception.Message | Should -BeLike "*$down*DOCKER_HOST*"
+            # DOCKER_HOST unset, DOCKER_CONTEXT set: the context's engine, as `docker images` would use it.
+            $env:DOCKER_HOST = $null
+            $env:DOCKER_CONTEXT = $context
+            (Get-ContainerEngine | Where-Object Current).Name | Should -Be $context
+            @(Get-ContainerImage -ErrorAction Stop | ForEach-Object FullId | Sort-Object) | Should -Be $expected
+            $env:DOCKER_CONTEXT = 'ci-no-such-context'
+            { Get-ContainerImage -ErrorAction Stop } | Should -Throw '*ci-no-such-context*'
+            $env:DOCKER_HOST = $saved.DOCKER_HOST
+            $env:DOCKER_CONTEXT = $saved.DOCKER_CONTEXT
+            @(Get-ContainerImage -ErrorAction Stop | ForEach-Object FullId | Sort-Object) | Should -Be $expected
+            [object]::ReferenceEquals((InModuleScope ContainerImage { $script:Backend }), $backend) |
+                Should -BeTrue -Because 'each request carries the engine variables; the backend stays'
+        } finally {
+            $env:DOCKER_HOST = $saved.DOCKER_HOST
+            $env:DOCKER_CONTEXT = $saved.DOCKER_CONTEXT
+            & docker context rm -f $context | Out-Null
+        }
+    }
+
     It 'gives an engine that is down its own error, naming it' {
         InModuleScope ContainerImage {
             $down = "unix://$([System.IO.Path]::GetTempPath())ci-nothing-$PID.sock"

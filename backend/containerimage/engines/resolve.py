@@ -5,6 +5,11 @@ shows it), the name of a docker context (contexts.py), or an address (addresses.
 TLS from DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI does). current() is the engine in use when
 no name is given: DOCKER_HOST, else DOCKER_CONTEXT, else the Engine setting, else config.json's currentContext,
 else the OS default. Nothing here connects (connect.py does).
+
+A request may carry its caller's values of the ENGINE_VARIABLES (the PowerShell session's $env:, which a
+running backend does not see): overrides() keeps those that differ from the backend's own environment, and
+apply() makes the environment the request's engine is resolved in. So `$env:DOCKER_HOST = ...` applies to the
+next command without a new backend.
 """
 
 import os
@@ -21,6 +26,9 @@ from . import addresses
 from .contexts import DEFAULT, Store, config_dir, current_context
 
 DEFAULT_HOST = "npipe:////./pipe/docker_engine" if sys.platform == "win32" else "unix:///var/run/docker.sock"
+# What chooses the engine and its TLS, as the docker CLI reads them. (DOCKER_CONFIG is not among them: the
+# config folder holds the logins too, which the backend reads everywhere; a change of it starts a new backend.)
+ENGINE_VARIABLES = ("DOCKER_HOST", "DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")
 EMPTY_NAME = ("An engine name is empty: give 'default', the name of a docker context (Get-ContainerEngine, "
               f"docker context ls), or an address such as {addresses.EXAMPLES}.")
 
@@ -37,6 +45,30 @@ class Endpoint:
     @property
     def address(self):
         return addresses.parse(self.host)
+
+
+def overrides(environment, base=None):
+    """The engine variables of a request's environment (a dict; a variable it leaves out, or gives as null or
+    "", is unset) that differ from base (the backend's own, os.environ): a tuple of (name, value or None),
+    empty when the request's engine is chosen as the backend's environment chooses it."""
+    base = os.environ if base is None else base
+    changed = []
+    for variable in ENGINE_VARIABLES:
+        value = environment.get(variable) or None
+        if value != (base.get(variable) or None):
+            changed.append((variable, value))
+    return tuple(changed)
+
+
+def apply(changed, base=None):
+    """base (os.environ) with the changes overrides() found: the environment to resolve a request's engine in."""
+    environ = dict(os.environ if base is None else base)
+    for variable, value in changed:
+        if value is None:
+            environ.pop(variable, None)
+        else:
+            environ[variable] = value
+    return environ
 
 
 def endpoint(name, environ=None):

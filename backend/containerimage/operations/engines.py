@@ -22,7 +22,7 @@ def list_engines(ctx, name: Optional[str] = None) -> dict:
     """`default`, every docker context, and the engine of the Engine setting when that applies, as
     `docker context ls` shows them; current marks the one in use when no engine is named. name: a wildcard
     pattern of names (case-sensitive, as context names are)."""
-    rows = _rows(os.environ)
+    rows = _rows(_environ(ctx))
     if name is not None:
         rows = [row for row in rows if fnmatch.fnmatchcase(row["Name"], name)]
     return {"engines": rows}
@@ -64,7 +64,7 @@ def test_engines(ctx, name: Optional[List[str]] = None) -> dict:
     """Reach each engine concurrently and say what it is. name: names, wildcard patterns of the names
     engine.list shows, or addresses; none means the engine in use. A name that cannot be resolved is a result
     with resolved false and its error; an engine that cannot be reached is reachable false with its error."""
-    environ = os.environ
+    environ = _environ(ctx)
     targets = []   # (name, Endpoint or BackendError)
     if not name:
         targets.append(_resolved(None, environ))
@@ -119,19 +119,24 @@ def create_engine(ctx, name: str, host: str, description: str = "", tlsCaPath: O
     address = addresses.parse(host)
     if (tlsCaPath or tlsCertPath or tlsKeyPath or skipTlsVerify) and address.scheme != "tcp":
         raise InvalidParams(f"TLS applies to tcp:// engines only, not to {address.scheme}:// ({host}).", host)
-    Store.of(os.environ).create(name, host, description, tlsCaPath, tlsCertPath, tlsKeyPath, skipTlsVerify)
-    return {"engine": _one(name)}
+    Store.of(_environ(ctx)).create(name, host, description, tlsCaPath, tlsCertPath, tlsKeyPath, skipTlsVerify)
+    return {"engine": _one(name, _environ(ctx))}
 
 
 def remove_engine(ctx, name: str) -> dict:
     """Remove a docker context and its TLS files; the current one is refused."""
-    context = Store.of(os.environ).remove(name, os.environ)
+    context = Store.of(_environ(ctx)).remove(name, _environ(ctx))
     return {"engine": _row(context.name, context.host, bool(context.tls_dir) or context.skip_tls_verify, "context",
                            context.description)}
 
 
-def _one(name):
-    return next(row for row in _rows(os.environ) if row["Name"] == name)
+def _one(name, environ):
+    return next(row for row in _rows(environ) if row["Name"] == name)
+
+
+def _environ(ctx):
+    """The environment the request's engines are chosen in (its caller's DOCKER_HOST, DOCKER_CONTEXT...)."""
+    return getattr(ctx, "environ", None) or os.environ
 
 
 METHODS = {

@@ -57,10 +57,15 @@ function Resolve-Python {
             -RecommendedAction "Install Python 3.9 or later ($install), or set `$env:CONTAINERIMAGE_PYTHON to the path of one. The installed module carries every Python package it needs."
 }
 
+# What chooses the engine, as the docker CLI reads it: every request carries the session's values (the
+# backend chooses the request's engine by them), so `$env:DOCKER_HOST = ...` applies to the next command at
+# once, as it does for the docker CLI, without a new backend.
+$script:EngineVariables = 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH'
+
 # What the backend reads from the environment when it starts. When any of these changes, the next call
-# starts a new backend, so that `$env:DOCKER_HOST = ...` applies at once, as it does for the docker CLI.
-$script:BackendEnvironment = 'DOCKER_HOST', 'DOCKER_CONTEXT', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CONFIG',
-    'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL', 'CONTAINERIMAGE_CACHE_DIR',
+# starts a new backend. (DOCKER_CONFIG is here, not above: the config folder holds the logins as well as the
+# contexts, and the backend reads them everywhere.)
+$script:BackendEnvironment = 'DOCKER_CONFIG', 'CONTAINERIMAGE_PYTHON', 'CONTAINERIMAGE_BACKEND', 'CONTAINERIMAGE_LOG_LEVEL', 'CONTAINERIMAGE_CACHE_DIR',
     'CONTAINERIMAGE_CONFIG', 'CONTAINERIMAGE_TRANSPORT', 'CONTAINERIMAGE_PYTHONNET',
     'PATH'   # where docker's credential helpers (docker-credential-*) are found
 
@@ -205,7 +210,7 @@ function Get-ReadyBackend {
     if ($backend) {
         $exited = if ($backend.Transport -eq 'InProcess') { $backend.Closed } else { $backend.Process.HasExited }
         $stale = if ($exited) { Get-BackendError $backend }
-                 elseif ($backend.Environment -ne (Get-BackendEnvironment)) { 'the environment changed (DOCKER_*, CONTAINERIMAGE_*)' }
+                 elseif ($backend.Environment -ne (Get-BackendEnvironment)) { 'the environment changed (DOCKER_CONFIG, CONTAINERIMAGE_*, PATH)' }
         if ($stale) {
             Write-Verbose "ContainerImage: $stale; starting a new backend"
             Stop-Backend -Backend $backend
@@ -429,6 +434,12 @@ function Send-BackendMessage {
     $null = $Backend.Pending.Add($id)
     $message = [ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params }
     if ($Engine) { $message.engine = $Engine }
+    $environment = @{}   # the session's engine variables: one left out is unset
+    foreach ($name in $script:EngineVariables) {
+        $value = [System.Environment]::GetEnvironmentVariable($name)
+        if ($value) { $environment[$name] = $value }
+    }
+    $message.environment = $environment
     $request = ConvertTo-BackendJson $message
     if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method$(if ($Engine) { " on engine $Engine" })" }
     if (Write-BackendLine $Backend $request -WaitMs 200) { return $id }

@@ -96,7 +96,7 @@ function Start-InProcessBackend {
     $failure = Initialize-EmbeddedPython $embedding $Handshake.executable
     if ($failure) { return $failure }
     $environment = [ordered]@{}
-    foreach ($name in $script:BackendEnvironment) { $environment[$name] = [System.Environment]::GetEnvironmentVariable($name) }
+    foreach ($name in $script:BackendEnvironment + $script:EngineVariables) { $environment[$name] = [System.Environment]::GetEnvironmentVariable($name) }
     $gil = [Python.Runtime.Py]::GIL()
     try {
         # The stdio backend's sys.path ahead of the embedded default, so the same copy of the backend loads.

@@ -1,12 +1,13 @@
 """The pool of engines: one per name a request gives, shared, closed when idle or too many are idle."""
 
 from containerimage.engine import Engine, resolve_name, DEFAULT_HOST
-from containerimage.engines import Pool
+from containerimage.engines import Pool, resolve
 
 
 class Closable:
-    def __init__(self, name):
+    def __init__(self, name, environ=None):
         self.name = name
+        self.environ = environ
         self.closed = False
 
     def close(self):
@@ -24,8 +25,8 @@ class Clock:
 def make_pool(**kwargs):
     made = []
 
-    def factory(name):
-        made.append(Closable(name))
+    def factory(name, environ=None):
+        made.append(Closable(name, environ))
         return made[-1]
 
     default = Closable(None)
@@ -84,6 +85,46 @@ def test_close_closes_every_engine_and_the_default():
     pool.acquire("a")
     pool.close()
     assert default.closed and made[0].closed and pool.names() == []
+
+
+def test_a_request_that_changes_an_engine_variable_gets_an_engine_of_its_own_in_that_environment(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///backend.sock")
+    monkeypatch.delenv("DOCKER_CONTEXT", raising=False)
+    pool, default, made = make_pool()
+    moved = (("DOCKER_HOST", "tcp://127.0.0.1:2376"),)
+    first, second = pool.acquire(None, moved), pool.acquire(None, moved)
+    assert first is second and first is not default and len(made) == 1
+    assert first.name is None and first.environ["DOCKER_HOST"] == "tcp://127.0.0.1:2376"
+    # 'default' is DOCKER_HOST too: the same name in another environment is another engine
+    named, plain = pool.acquire("default", moved), pool.acquire("default")
+    assert named is not plain and named.environ["DOCKER_HOST"] == "tcp://127.0.0.1:2376" and plain.environ is None
+    unset = pool.acquire(None, (("DOCKER_HOST", None),))
+    assert "DOCKER_HOST" not in unset.environ
+    assert pool.names() == ["(environment) DOCKER_HOST=", "(environment) DOCKER_HOST=tcp://127.0.0.1:2376",
+                            "default", "default DOCKER_HOST=tcp://127.0.0.1:2376"]
+
+
+def test_an_engine_of_a_changed_environment_is_closed_when_idle_like_any_other():
+    clock = Clock()
+    pool, default, made = make_pool(clock=clock, idle_seconds=60)
+    engine = pool.acquire(None, (("DOCKER_CONTEXT", "web1"),))
+    pool.release(engine)
+    clock.now += 61
+    pool.release(pool.acquire(None))
+    assert engine.closed and not default.closed and pool.names() == []
+
+
+def test_overrides_are_the_engine_variables_that_differ_from_the_backends():
+    base = {"DOCKER_HOST": "unix:///a.sock", "DOCKER_TLS_VERIFY": "1", "PATH": "/bin"}
+    same = {"DOCKER_HOST": "unix:///a.sock", "DOCKER_TLS_VERIFY": "1", "DOCKER_CONTEXT": ""}
+    assert resolve.overrides(same, base) == ()
+    assert resolve.overrides({"DOCKER_HOST": "unix:///b.sock"}, base) == \
+        (("DOCKER_HOST", "unix:///b.sock"), ("DOCKER_TLS_VERIFY", None))
+    assert resolve.overrides({"DOCKER_HOST": "unix:///a.sock", "DOCKER_TLS_VERIFY": "1", "DOCKER_CONTEXT": "x",
+                              "PATH": "/elsewhere"}, base) == (("DOCKER_CONTEXT", "x"),)  # only engine variables
+    environ = resolve.apply((("DOCKER_HOST", "unix:///b.sock"), ("DOCKER_TLS_VERIFY", None)), base)
+    assert environ == {"DOCKER_HOST": "unix:///b.sock", "PATH": "/bin"} and base["DOCKER_TLS_VERIFY"] == "1"
+    assert resolve.current(resolve.apply((("DOCKER_HOST", "tcp://127.0.0.1:9"),), {})).host == "tcp://127.0.0.1:9"
 
 
 def test_named_engines_share_the_default_platform_cache():

@@ -695,7 +695,7 @@ def test_a_request_runs_on_the_engine_it_names_and_others_on_the_default():
     default = Named(None)
     made = []
 
-    def factory(name):
+    def factory(name, environ=None):
         made.append(name)
         return Named(name)
 
@@ -716,6 +716,51 @@ def test_an_engine_that_is_not_a_name_is_an_invalid_request(engine):
     assert error["code"] == errors.InvalidRequest.code and "engine must be a non-empty string" in error["message"]
 
 
+def test_a_request_chooses_its_engine_by_the_environment_it_carries(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///backend.sock")
+    for variable in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
+        monkeypatch.delenv(variable, raising=False)
+
+    class Engine:
+        def __init__(self, environ=None):
+            self.environ = environ
+
+        def close(self):
+            pass
+
+    def which(ctx):
+        return {"engine": (ctx.engine.environ or {}).get("DOCKER_HOST"), "environ": ctx.environ.get("DOCKER_HOST")}
+
+    from containerimage.engines import Pool
+    made = []
+
+    def factory(name, environ=None):
+        made.append(Engine(environ))
+        return made[-1]
+
+    out = io.BytesIO()
+    data = b"".join(line(m) for m in [
+        dict(request(1, "which"), environment={"DOCKER_HOST": "unix:///backend.sock"}),
+        dict(request(2, "which"), environment={"DOCKER_HOST": "unix:///moved.sock"}),
+        dict(request(3, "which"), environment={"DOCKER_HOST": "unix:///moved.sock", "DOCKER_CONTEXT": None}),
+        dict(request(4, "which"), environment={}),
+        request(5, "which")])
+    Server(io.BytesIO(data), out, None, {"which": which}, pool=Pool(Engine(), factory=factory)).serve()
+    answers = by_id([json.loads(x) for x in out.getvalue().splitlines()])
+    assert [answers[i]["result"]["engine"] for i in range(1, 6)] == \
+        [None, "unix:///moved.sock", "unix:///moved.sock", None, None]
+    assert [answers[i]["result"]["environ"] for i in range(1, 6)] == \
+        ["unix:///backend.sock", "unix:///moved.sock", "unix:///moved.sock", None, "unix:///backend.sock"]
+    assert len(made) == 2  # the moved DOCKER_HOST shared by requests 2 and 3; request 4 unset it
+
+
+@pytest.mark.parametrize("environment", [[], "DOCKER_HOST=x", {"PATH": "/bin"}, {"DOCKER_HOST": 7}])
+def test_an_environment_that_is_not_engine_variables_is_an_invalid_request(environment):
+    answers = by_id(serve_all([dict(request(1, "ping"), environment=environment)], {"ping": ping}))
+    error = answers[1]["error"]
+    assert error["code"] == errors.InvalidRequest.code and "environment must be a JSON object" in error["message"]
+
+
 def test_a_result_for_a_named_engine_carries_it_on_itself_and_on_each_row_and_others_do_not():
     def rows(ctx):
         return {"images": [{"Id": "a"}, {"Id": "b", "Engine": "kept"}], "errors": [], "count": 2}
@@ -729,7 +774,7 @@ def test_a_result_for_a_named_engine_carries_it_on_itself_and_on_each_row_and_ot
     from containerimage.engines import Pool
     out = io.BytesIO()
     data = b"".join(line(m) for m in [dict(request(1, "rows"), engine="web1"), request(2, "rows")])
-    Server(io.BytesIO(data), out, None, {"rows": rows}, pool=Pool(Named(), factory=lambda name: Named())).serve()
+    Server(io.BytesIO(data), out, None, {"rows": rows}, pool=Pool(Named(), factory=lambda name, environ=None: Named())).serve()
     answers = by_id([json.loads(x) for x in out.getvalue().splitlines()])
     named, unnamed = answers[1]["result"], answers[2]["result"]
     assert named["Engine"] == "web1" and [i["Engine"] for i in named["images"]] == ["web1", "kept"]
