@@ -427,8 +427,10 @@ function Send-BackendCancel {
 }
 
 function Send-BackendMessage {
-    # Writes one request; returns its id, or an ErrorRecord when the backend is gone.
-    param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Engine)
+    # Writes one request; returns its id, or an ErrorRecord when the backend is gone. In-process, the hand-over
+    # waits up to WaitMs for the first message back (0 when more requests follow at once: Invoke-BackendEach).
+    param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Engine,
+        [int] $WaitMs = 200)
     $id = ++$Backend.NextId
     if ($null -eq $Backend.Pending) { Initialize-BackendMailbox $Backend }
     $null = $Backend.Pending.Add($id)
@@ -442,7 +444,7 @@ function Send-BackendMessage {
     $message.environment = $environment
     $request = ConvertTo-BackendJson $message
     if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method$(if ($Engine) { " on engine $Engine" })" }
-    if (Write-BackendLine $Backend $request -WaitMs 200) { return $id }
+    if (Write-BackendLine $Backend $request -WaitMs $WaitMs) { return $id }
     New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $(Get-BackendError $Backend)"
 }
 

@@ -79,9 +79,14 @@ function Invoke-BackendEach {
     $first = $backend.NextId + 1
     $done = $false
     try {
-        foreach ($request in $Requests) {
+        $last = $Requests.Count - 1
+        for ($index = 0; $index -le $last; $index++) {
+            $request = $Requests[$index]
             $params = if ($null -ne $request.Params) { $request.Params } else { @{} }
-            $id = Send-BackendMessage -Backend $backend -Method $Method -Params $params -Engine $request.Engine
+            # In-process, a hand-over that waits for a message back would wait for each engine in turn: only
+            # the last one waits (Receive-BackendReply reads the rest).
+            $id = Send-BackendMessage -Backend $backend -Method $Method -Params $params -Engine $request.Engine `
+                -WaitMs $(if ($index -eq $last) { 200 } else { 0 })
             if ($id -is [System.Management.Automation.ErrorRecord]) {
                 # The backend is gone: what was sent is lost with it; one error says so.
                 return [pscustomobject]@{ Engine = $null; Result = $id }
