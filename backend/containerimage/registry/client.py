@@ -338,8 +338,11 @@ class RegistryClient:
             if parts.scheme == "https" and (self.registry.insecure or is_loopback(parts.netloc)):
                 settings = dict(settings, verify=False)
             try:
-                response = self._session.request(method, url, params=params, headers=headers, data=data,
-                                                 stream=stream, timeout=self._timeout, **settings)
+                if method == "HEAD" and not params and data is None and not stream:
+                    response = self._head(url, headers, settings)
+                else:
+                    response = self._session.request(method, url, params=params, headers=headers, data=data,
+                                                     stream=stream, timeout=self._timeout, **settings)
             except Exception as exc:  # noqa: BLE001 - only connection failures are caught, the rest re-raised
                 if connection_failure(exc) is None:
                     raise
@@ -351,6 +354,27 @@ class RegistryClient:
             return response
         raise RegistryUnavailable(f"The registry {self.registry.name} cannot be reached: {reason(last_error)}.",
                                   self.registry.name) from None
+
+    def _head(self, url, headers, settings):
+        """A HEAD handed straight to the session's adapter (its pool, proxies and TLS as for any request):
+        what Session.request adds around it (merging settings, preparing the URL, hooks, cookies, following
+        redirects) costs more CPU than the HEAD itself, and a thousand concurrent HEADs of tags (Get-
+        ContainerImageTag -Digest) are bound by it. The session's headers go as they would; a registry that
+        set cookies, or a HEAD answered with a redirect, takes the usual way (which follows it)."""
+        if self._session.cookies:
+            return self._session.request("HEAD", url, headers=headers, timeout=self._timeout, **settings)
+        request = requests.PreparedRequest()
+        request.method, request.url, request.body = "HEAD", url, None
+        request.headers = requests.structures.CaseInsensitiveDict(self._session.headers)
+        request.headers.update(headers)
+        response = self._session.get_adapter(url).send(request, timeout=self._timeout, **settings)
+        if response.is_redirect:
+            response.close()
+            return self._session.request("HEAD", url, headers=headers, timeout=self._timeout, **settings)
+        response.content  # noqa: B018 - reads the (empty) body: the connection goes back to the pool
+        if response.cookies:
+            self._session.cookies.update(response.cookies)
+        return response
 
     def environment(self, url):
         """{'proxies', 'verify'} for url as requests takes them from the environment (HTTPS_PROXY, NO_PROXY,

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
 from containerimage import credentials, dockerconfig, reference
 from containerimage.errors import InvalidData, PermissionDenied, RegistryUnavailable, Unauthorized
@@ -161,6 +162,7 @@ class TokenRegistry:
         self.tokens = {}  # token -> set of scopes
         self.token_requests = []  # {"scopes": [...], "user": ...}
         self.requests = []  # (method, path, query)
+        self.headers = []  # the headers of each of those requests, in the same order
         self.blobs = {"sha256:" + "a" * 64: ("src", b"layer")}
         self.delete_status, self.delete_body = delete_status, delete_body
         registry = self
@@ -197,6 +199,7 @@ class TokenRegistry:
         if url.path == "/token":
             return self._token(handler, query)
         self.requests.append((method, url.path, query))
+        self.headers.append(dict(handler.headers))
         length = int(handler.headers.get("Content-Length") or 0)
         if length:
             handler.rfile.read(length)
@@ -427,6 +430,129 @@ def test_the_environments_proxy_is_used(token_registry, monkeypatch):
     with RegistryClient(address.parse_registry("http://direct.invalid:5000"), None) as client:
         with pytest.raises(RegistryUnavailable):
             client.head_manifest("a", "1")
+
+
+# The HEAD path: Get-ContainerImageTag -Digest sends a HEAD per tag, a thousand at once, so a HEAD goes
+# straight to the session's adapter (RegistryClient._head) instead of through Session.request. It must
+# still do what a request does: the login or token (after the 401), the session's headers, the proxy the
+# environment names (test_the_environments_proxy_is_used, a HEAD), a redirect followed (with no login for
+# another host) and the registry's cookies sent back.
+
+class _Scripted:
+    """A registry on 127.0.0.1 (HTTP/1.1, kept alive) whose answer(method, path, headers) gives (status,
+    headers) for every request; seen lists (method, path, headers) as they came."""
+
+    def __init__(self, answer):
+        self.seen = []
+        scripted = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_HEAD(self):
+                scripted.seen.append((self.command, self.path, dict(self.headers)))
+                status, headers = answer(self.command, self.path, self.headers)
+                self.send_response(status)
+                for key, value in dict({"Content-Length": "0"}, **headers).items():
+                    self.send_header(key, value)
+                self.end_headers()
+            do_GET = do_HEAD
+
+            def log_message(self, *args):
+                pass
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def scripted():
+    started = []
+
+    def start(answer):
+        started.append(_Scripted(answer))
+        return started[-1]
+    yield start
+    for server in started:
+        server.close()
+
+
+def _count_session_requests(monkeypatch):
+    methods = []
+    original = requests.Session.request
+
+    def counting(self, method, *args, **kwargs):
+        methods.append(method)
+        return original(self, method, *args, **kwargs)
+    monkeypatch.setattr(requests.Session, "request", counting)
+    return methods
+
+
+def test_heads_skip_session_request_yet_carry_the_token_got_after_a_401(token_registry, monkeypatch):
+    registry = token_registry()
+    through_session = _count_session_requests(monkeypatch)
+    with RegistryClient(address.parse_registry(registry.address), None) as client:
+        assert client.head_manifest("a", "1") is None  # 404 once the token is there
+        assert client.head_manifest("a", "2") is None
+    assert [r[:2] for r in registry.requests] == [("HEAD", "/v2/a/manifests/1")] * 2 + [("HEAD", "/v2/a/manifests/2")]
+    first, retried, second = registry.headers
+    assert "Authorization" not in first
+    assert retried["Authorization"] == second["Authorization"] == "Bearer t0"
+    assert registry.token_requests == [{"scopes": ["repository:a:pull"], "user": None}]
+    assert retried["User-Agent"].startswith("python-requests/")  # the session's headers, as for any request
+    assert retried["Accept"] == manifests.ACCEPT
+    assert through_session == ["GET"]  # the token only
+
+
+def test_a_head_answers_basic_auth_and_reads_the_digest(scripted, monkeypatch):
+    digest = "sha256:" + "d" * 64
+    login = "Basic " + base64.b64encode(b"alice:pw-123").decode()
+
+    def answer(method, path, headers):
+        if headers.get("Authorization") != login:
+            return 401, {"WWW-Authenticate": 'Basic realm="registry"'}
+        return 200, {"Docker-Content-Digest": digest, "Content-Type": manifests.OCI_MANIFEST, "Content-Length": "321"}
+    registry = scripted(answer)
+    through_session = _count_session_requests(monkeypatch)
+    with RegistryClient(address.parse_registry(registry.address), {"username": "alice", "password": "pw-123"}) as client:
+        assert client.head_manifest("a", "1") == (digest, manifests.OCI_MANIFEST, 321)
+        assert client.head_manifest("a", "2") == (digest, manifests.OCI_MANIFEST, 321)
+    assert [headers.get("Authorization") for _, _, headers in registry.seen] == [None, login, login]
+    assert through_session == []
+    with RegistryClient(address.parse_registry(registry.address), {"username": "alice", "password": "bad"}) as client:
+        with pytest.raises(Unauthorized) as caught:
+            client.head_manifest("a", "1")
+    assert caught.value.message.startswith(f"{registry.address} refused a:1 to user 'alice'")
+
+
+def test_a_head_answered_with_a_redirect_follows_it_without_the_login_for_another_host(scripted):
+    digest = "sha256:" + "e" * 64
+    elsewhere = scripted(lambda method, path, headers: (200, {"Docker-Content-Digest": digest}))
+    login = "Basic " + base64.b64encode(b"alice:pw-123").decode()
+
+    def answer(method, path, headers):
+        if headers.get("Authorization") != login:
+            return 401, {"WWW-Authenticate": 'Basic realm="registry"'}
+        return 307, {"Location": f"http://{elsewhere.address}/storage/m1"}
+    registry = scripted(answer)
+    with RegistryClient(address.parse_registry(registry.address), {"username": "alice", "password": "pw-123"}) as client:
+        assert client.head_manifest("a", "1")[0] == digest
+    assert [(method, path) for method, path, _ in elsewhere.seen] == [("HEAD", "/storage/m1")]
+    assert "Authorization" not in elsewhere.seen[0][2]
+
+
+def test_heads_send_back_the_cookies_the_registry_set(scripted):
+    def answer(method, path, headers):
+        return 200, {"Docker-Content-Digest": "sha256:" + "f" * 64, "Set-Cookie": "lb=node-2; Path=/"}
+    registry = scripted(answer)
+    with RegistryClient(address.parse_registry(registry.address), None) as client:
+        for tag in ("1", "2", "3"):
+            client.head_manifest("a", tag)
+    assert [headers.get("Cookie") for _, _, headers in registry.seen] == [None, "lb=node-2", "lb=node-2"]
 
 
 class _Answer:
