@@ -531,7 +531,7 @@ Describe 'The type data file' -Tag StdioOnly {
             $image = [System.Management.Automation.PSSerializer]::Deserialize('<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><Obj RefId="0"><TN RefId="0"><T>ContainerImage.Image</T><T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN><MS><S N="Repository">a</S><S N="Tag">b</S><I64 N="Size">1984235</I64></MS></Obj></Objs>')
             @($image.pstypenames[0], $image.FormatSize($image.Size), ($null -eq $image.Engine), [bool](Get-Module Microsoft.PowerShell.Utility)) -join '|'
         }
-        $output = & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -Command $script -args $ModulePath
+        $output = & (Get-Command pwsh).Source -NoProfile -NonInteractive -Command $script -args $ModulePath
         $output | Should -Be 'Deserialized.ContainerImage.Image|1.98MB|True|False'
     }
 }
