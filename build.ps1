@@ -161,8 +161,10 @@ function Invoke-BuildTask {
         if (Test-Path $path) { Remove-Item $path -Recurse -Force }
     }
     $source = Join-Path $root 'powershell/ContainerImage'
+    # The type data, anew from Private/ (kept in the source folder too: the checkout's module loads it).
+    & (Join-Path $root 'tools/New-TypesFile.ps1') -Path (Join-Path $source 'ContainerImage.Types.ps1xml')
     $out = New-Item -ItemType Directory -Force (Join-Path $outRoot 'ContainerImage')
-    foreach ($item in 'ContainerImage.psd1', 'ContainerImage.Format.ps1xml', 'ContainerImage.dsc.resource.json', 'en-US') {
+    foreach ($item in 'ContainerImage.psd1', 'ContainerImage.Format.ps1xml', 'ContainerImage.Types.ps1xml', 'ContainerImage.dsc.resource.json', 'en-US') {
         Copy-Item (Join-Path $source $item) $out -Recurse
     }
     Merge-ModuleScript (Join-Path $source 'ContainerImage.psm1') (Join-Path $out 'ContainerImage.psm1')

@@ -8,8 +8,8 @@ Run by Invoke-Benchmark.ps1 (Measure-ColdPhases), each time in a new `pwsh -NoPr
 long this pwsh took to start running the script.
 -Mode Parts: what the root module does at import, one step at a time, in a module of its own
 (dot-sourcing Private/ and Public/, the completers, starting Python in the background), then what the first
-command adds (the views and type data, registered at first use; the wait for the backend's handshake); the
-figures are close to, not exactly, those inside Import-Module.
+command adds (the wait for the backend's handshake; the views and type data are the manifest's, loaded by
+Import-Module itself, and not in these parts); the figures are close to, not exactly, those inside Import-Module.
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -48,8 +48,6 @@ if ($Mode -eq 'Import') {
         $phases['dot-source Public/'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
         Register-ContainerImageCompleter
         $phases['register completers'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
-        Register-ContainerImageDisplay
-        $phases['first use: views and type data'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1); $watch.Restart()
         $reply = Invoke-Backend -Method ping
         if ($reply -is [System.Management.Automation.ErrorRecord]) { throw $reply }
         $phases['then wait for the handshake (+ one ping)'] = [math]::Round($watch.Elapsed.TotalMilliseconds, 1)

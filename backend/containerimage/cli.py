@@ -30,7 +30,6 @@ import argparse
 import calendar
 import getpass
 import json
-import logging
 import os
 import sys
 import threading
@@ -39,7 +38,7 @@ from enum import IntEnum
 
 from . import __version__, errors
 from .engine import Engine
-from .operations import METHODS, archive, images
+from .operations import archive, images
 from .operations import commit, history
 from .operations import search
 from .credentials import config_path
@@ -51,7 +50,8 @@ from .operations import remote
 from . import dsc
 from .operations import engines as engine_operations
 from .operations import copy
-from .server import Context, Server
+from .server import Context
+from . import stdio
 
 
 class ExitStatus(IntEnum):
@@ -146,9 +146,7 @@ def print_table(term, columns, table, first_style=lambda value: "name"):
 
 
 def cmd_serve(args, term):
-    protocol_out = sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but protocol messages may reach the protocol channel
-    Server(sys.stdin.buffer, protocol_out, _engine(args), METHODS).serve(cancel_at_end=args.cancel_at_end)
+    stdio.serve(_engine(args), cancel_at_end=args.cancel_at_end)
     return ExitStatus.SUCCESS
 
 
@@ -753,8 +751,7 @@ def cmd_context_ls(args, term):
 
 
 def main(argv=None):
-    logging.basicConfig(stream=sys.stderr, level=os.environ.get("CONTAINERIMAGE_LOG_LEVEL", "WARNING").upper(),
-                        format="containerimage: %(levelname)s %(message)s")
+    stdio.configure_logging()
     args = parser().parse_args(argv)
     term = Terminal()
     try:

@@ -10,6 +10,8 @@
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Core', 'Desktop')
     FormatsToProcess     = @('ContainerImage.Format.ps1xml')
+    # Made by tools/New-TypesFile.ps1 from Private/Display.ps1 and Private/Engines.ps1.
+    TypesToProcess       = @('ContainerImage.Types.ps1xml')
     FunctionsToExport    = @(
         'Add-ContainerImageTag'
         'Connect-ContainerRegistry'

@@ -15,10 +15,9 @@ if ($started -is [hashtable]) { $script:Backend = $started }
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Public", '*.ps1')) { . $file }
 
 Register-ContainerImageCompleter
-# The views and type data now, not at first use: objects that come from Import-Clixml or another session
-# (Deserialized.*) before any command of this one must render with the same views.
 Register-EngineCompleter
-Register-ContainerImageDisplay
-Register-EngineTypeData
+# The views and type data are the manifest's FormatsToProcess and TypesToProcess, loaded by Import-Module
+# itself: objects that come from Import-Clixml or another session (Deserialized.*) before any command of
+# this one render with the same views.
 
 $ExecutionContext.SessionState.Module.OnRemove = { Stop-Backend }

@@ -516,3 +516,22 @@ Describe 'Objects of several engines and deserialized objects' -Tag StdioOnly {
         ($copies | Out-String -Width 120) | Should -Be ($objects | Out-String -Width 120)
     }
 }
+
+Describe 'The type data file' -Tag StdioOnly {
+    It 'is what tools/New-TypesFile.ps1 makes from Private/ (build.ps1 -Task Build writes it anew)' {
+        $made = & (Join-Path $PSScriptRoot '../../tools/New-TypesFile.ps1')
+        $kept = [System.IO.File]::ReadAllText((Join-Path $PSScriptRoot '../../powershell/ContainerImage/ContainerImage.Types.ps1xml'))
+        $kept | Should -BeExactly $made
+    }
+
+    It 'is loaded by Import-Module, without Microsoft.PowerShell.Utility (a new PowerShell, deserialized objects at once)' {
+        $script = {
+            param($ModulePath)
+            Import-Module $ModulePath
+            $image = [System.Management.Automation.PSSerializer]::Deserialize('<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><Obj RefId="0"><TN RefId="0"><T>ContainerImage.Image</T><T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN><MS><S N="Repository">a</S><S N="Tag">b</S><I64 N="Size">1984235</I64></MS></Obj></Objs>')
+            @($image.pstypenames[0], $image.FormatSize($image.Size), ($null -eq $image.Engine), [bool](Get-Module Microsoft.PowerShell.Utility)) -join '|'
+        }
+        $output = & (Get-Command pwsh).Source -NoProfile -NonInteractive -Command $script -args $ModulePath
+        $output | Should -Be 'Deserialized.ContainerImage.Image|1.98MB|True|False'
+    }
+}

@@ -36,7 +36,6 @@ import collections
 from dataclasses import dataclass
 from typing import List, Optional
 
-import yaml
 
 from ..errors import BackendError, InvalidData, InvalidParams, NotFound, PermissionDenied, translate
 from . import images, remove, retention, state
@@ -66,6 +65,7 @@ def read_list(path):
     """ImageList(items: [Item], prune: the Prune: policy {"older_than", "keep_latest"} or None, engines: the
     engines its Engine key names, [] when none) from the file; NotFound, PermissionDenied or one InvalidData
     naming file, line and column."""
+    import yaml  # PyYAML: imported by the first image list read, not by every start of the backend
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -101,6 +101,7 @@ def read_list(path):
 
 
 def _images_node(path, root):
+    import yaml
     if not isinstance(root, yaml.MappingNode):
         raise _problem(path, root.start_mark, "the image list must be a mapping with the key 'Images'.")
     found, engines = None, []
@@ -125,6 +126,7 @@ def _images_node(path, root):
 
 def _engines(path, node):
     """The Engine key: one engine name (a docker context, an address or 'default'), or a list of them."""
+    import yaml
     nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
     names = []
     for item in nodes:
@@ -138,6 +140,7 @@ def _engines(path, node):
 
 def _prune_policy(path, root):
     """The Prune: section as {"older_than": seconds or None, "keep_latest": n or None}; None without one."""
+    import yaml
     node = next((value for key, value in root.value if _key(key) == "prune"), None)
     if node is None:
         return None
@@ -164,6 +167,7 @@ def _prune_policy(path, root):
 
 
 def _item(path, node):
+    import yaml
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         return Item(_desired(path, node, name=_text(path, node, "the image")), line)
@@ -210,12 +214,14 @@ def _desired(path, node, name, tag=None, digest=None, latest=False):
 
 
 def _text(path, node, what):
+    import yaml
     if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null" or not node.value.strip():
         raise _problem(path, node.start_mark, f"{what} must be a text value.")
     return node.value.strip()
 
 
 def _key(node):
+    import yaml
     return node.value.lower() if isinstance(node, yaml.ScalarNode) else None
 
 

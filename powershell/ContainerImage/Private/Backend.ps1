@@ -192,7 +192,7 @@ function Complete-BackendHandshake {
             -RecommendedAction 'Install the backend that matches this module ("python -m pip install containerimage"), or set $env:CONTAINERIMAGE_BACKEND to the matching backend folder.'
     }
     $Backend.Handshake = $handshake
-    Write-Verbose "ContainerImage: $($handshake.transport) backend $($handshake.backendVersion) from $($handshake.location) (pid $($handshake.pid), Python $($handshake.python) at $($handshake.executable)); engine $($handshake.engine.host) API $($handshake.engine.apiVersion)"
+    if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: $($handshake.transport) backend $($handshake.backendVersion) from $($handshake.location) (pid $($handshake.pid), Python $($handshake.python) at $($handshake.executable)); engine $($handshake.engine.host) API $($handshake.engine.apiVersion)" }
 }
 
 function Get-ReadyBackend {
@@ -203,7 +203,7 @@ function Get-ReadyBackend {
         # Started in the background at import. A failure to start is reported by starting anew below.
         $backend = Complete-BackendStart $backend
         if ($backend -is [System.Management.Automation.ErrorRecord]) {
-            Write-Debug "the backend started at import: $backend"
+            if ($DebugPreference -ne 'SilentlyContinue') { Write-Debug "the backend started at import: $backend" }
             $script:Backend = $backend = $null
         }
     }
@@ -212,7 +212,7 @@ function Get-ReadyBackend {
         $stale = if ($exited) { Get-BackendError $backend }
                  elseif ($backend.Environment -ne (Get-BackendEnvironment)) { 'the environment changed (DOCKER_CONFIG, CONTAINERIMAGE_*, PATH)' }
         if ($stale) {
-            Write-Verbose "ContainerImage: $stale; starting a new backend"
+            if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: $stale; starting a new backend" }
             Stop-Backend -Backend $backend
             $backend = $null
         }
@@ -270,7 +270,7 @@ function Select-BackendTransport {
             Write-WarningOnce "ContainerImage: $missing Using '$($Backend.Python.Path)' instead."
             $script:SettingsPython = $null
         } elseif ($python.Path -ne $Backend.Python.Path) {
-            Write-Verbose "ContainerImage: starting the backend with the Python at $($python.Path) (from $($python.Source))"
+            if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: starting the backend with the Python at $($python.Path) (from $($python.Source))" }
             Stop-Backend -Backend $Backend
             return Get-ReadyBackend
         }
@@ -292,7 +292,7 @@ function Select-BackendTransport {
         if ($wanted.Name -eq 'InProcess') { Write-WarningOnce $message } else { Write-Verbose $message }
         return $Backend
     }
-    Write-Verbose "ContainerImage: using the in-process transport (asked for by $($wanted.Source))"
+    if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: using the in-process transport (asked for by $($wanted.Source))" }
     Stop-Backend -Backend $Backend
     $script:Backend = $inProcess
     $inProcess
@@ -422,7 +422,7 @@ function Stop-OrphanedRequest {
 
 function Send-BackendCancel {
     param([hashtable] $Backend, [int] $Id)
-    Write-Verbose "ContainerImage: cancelling request $Id"
+    if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: cancelling request $Id" }
     $null = Write-BackendLine $Backend (ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))
 }
 
@@ -504,7 +504,7 @@ function Write-BackendLine {
     $write = $Backend.Writer.WriteLineAsync($Line)
     [System.Threading.Tasks.Task]::WhenAny($write).Wait()   # WhenAny's task never fails
     if (-not $write.IsFaulted) { return $true }
-    Write-Debug "writing to the backend: $($write.Exception.InnerException.Message)"
+    if ($DebugPreference -ne 'SilentlyContinue') { Write-Debug "writing to the backend: $($write.Exception.InnerException.Message)" }
     $false
 }
 

@@ -2,9 +2,8 @@
 # (ContainerImage.Format.ps1xml), and text forms of the structured properties for Export-Csv / ConvertTo-Csv.
 #
 # Format-view script blocks run outside the module and cannot call its private functions, and script
-# methods run unbound too; so Register-ContainerImageDisplay makes ConvertTo-HumanAge and
-# ConvertTo-HumanSize themselves (self-contained) the script methods FormatAge and FormatSize of the types
-# the views show: the views call $_.FormatAge($_.Created) and $_.FormatSize($_.Size).
+# methods run unbound too; so ConvertTo-HumanAge and ConvertTo-HumanSize themselves (self-contained) are the
+# script methods FormatAge and FormatSize of the types the views show (ContainerImage.Types.ps1xml): the views call $_.FormatAge($_.Created) and $_.FormatSize($_.Size).
 
 function ConvertTo-HumanAge {
     # docker images' CREATED: docker/go-units HumanDuration(Now - Time) + " ago", rule for rule (whole
@@ -56,31 +55,19 @@ function ConvertTo-ContainerImageText {
     , $wrapped   # not enumerated: a list stays one value
 }
 
-function Register-ContainerImageDisplay {
-    # Called once at import. Update-TypeData -Force replaces what an earlier import registered.
-    $age = ${function:ConvertTo-HumanAge}
-    $size = ${function:ConvertTo-HumanSize}
-    foreach ($type in $script:AgedTypes) {
-        Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName FormatAge -Value $age -Force
+# ToString of the text types (ConvertTo-ContainerImageText): what Export-Csv writes for a structured property.
+# These, FormatAge and FormatSize are the module's type data: tools/New-TypesFile.ps1 writes them into
+# ContainerImage.Types.ps1xml (the manifest's TypesToProcess), which Import-Module loads itself.
+$script:TextMethods = @{
+    'ContainerImage.Map'      = {
+        if ($this -is [System.Collections.IDictionary]) { $pairs = foreach ($key in $this.Keys) { "$key=$($this[$key])" } }
+        else { $pairs = foreach ($property in $this.PSObject.Properties) { "$($property.Name)=$($property.Value)" } }
+        @($pairs) -join ';'
     }
-    foreach ($type in $script:SizedTypes) {
-        Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName FormatSize -Value $size -Force
-    }
-    $text = @{
-        'ContainerImage.Map'           = {
-            if ($this -is [System.Collections.IDictionary]) { $pairs = foreach ($key in $this.Keys) { "$key=$($this[$key])" } }
-            else { $pairs = foreach ($property in $this.PSObject.Properties) { "$($property.Name)=$($property.Value)" } }
-            @($pairs) -join ';'
-        }
-        'ContainerImage.List'          = { @(foreach ($item in $this) { [string]$item }) -join ';' }
-        'ContainerImage.NameList' = { @(foreach ($item in $this) { [string]$item.Name }) -join ';' }
-    }
-    foreach ($type in $text.Keys) {
-        Update-TypeData -TypeName $type -MemberType ScriptMethod -MemberName ToString -Value $text[$type] -Force
-    }
+    'ContainerImage.List'     = { @(foreach ($item in $this) { [string]$item }) -join ';' }
+    'ContainerImage.NameList' = { @(foreach ($item in $this) { [string]$item.Name }) -join ';' }
 }
-# The types whose views call FormatAge / FormatSize (Register-EngineTypeData gives their Deserialized forms
-# the same methods).
+# The types whose views call FormatAge / FormatSize (their Deserialized forms have the same methods).
 $script:AgedTypes = 'ContainerImage.Image', 'ContainerImage.HistoryEntry'
 $script:SizedTypes = 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'ContainerImage.RemovalResult', 'ContainerImage.PushResult',
     'ContainerImage.DiskUsage'

@@ -170,22 +170,3 @@ $script:OutputTypes = 'ContainerImage.Image', 'ContainerImage.HistoryEntry', 'Co
     'ContainerImage.RemovalResult', 'ContainerImage.RegistryLogin', 'ContainerImage.PushResult',
     'ContainerImage.SyncChange', 'ContainerImage.Compatibility', 'ContainerImage.Update', 'ContainerImage.UpdateResult',
     'ContainerImage.DiskUsage'
-
-function Register-EngineTypeData {
-    # Called once at import (after Register-ContainerImageDisplay). Objects that come back from another
-    # runspace or process (Invoke-Command, Start-Job, Import-Clixml) are Deserialized.<type>: they get the
-    # same Engine and the same FormatAge/FormatSize the views call, so the same views show them.
-    $age = ${function:ConvertTo-HumanAge}
-    $size = ${function:ConvertTo-HumanSize}
-    foreach ($type in $script:OutputTypes) {
-        foreach ($name in $type, "Deserialized.$type") {
-            Update-TypeData -TypeName $name -MemberType NoteProperty -MemberName Engine -Value $null -Force
-        }
-    }
-    foreach ($type in $script:AgedTypes) {
-        Update-TypeData -TypeName "Deserialized.$type" -MemberType ScriptMethod -MemberName FormatAge -Value $age -Force
-    }
-    foreach ($type in $script:SizedTypes) {
-        Update-TypeData -TypeName "Deserialized.$type" -MemberType ScriptMethod -MemberName FormatSize -Value $size -Force
-    }
-}

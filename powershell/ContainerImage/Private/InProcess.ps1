@@ -38,7 +38,9 @@ function Initialize-EmbeddedPython {
     if (-not $loaded) {
         $runtime = Find-PythonRuntime $Embedding
         if ($runtime.Reason) { return $runtime.Reason }
-        try { Add-Type -Path $runtime.Path } catch { return "Python.Runtime.dll at '$($runtime.Path)' could not be loaded: $($_.Exception.Message)" }
+        # Assembly.LoadFrom, as Add-Type -Path does, without Add-Type: a cmdlet of Microsoft.PowerShell.Utility,
+        # whose first use would load that module (a few hundred milliseconds) into the first command.
+        try { $null = [System.Reflection.Assembly]::LoadFrom($runtime.Path) } catch { return "Python.Runtime.dll at '$($runtime.Path)' could not be loaded: $($_.Exception.Message)" }
     }
     # One runspace at a time (thread jobs, ForEach-Object -Parallel may import the module at once): the
     # lock is the PythonEngine type itself, the one object every runspace of this process shares.
@@ -100,11 +102,14 @@ function Start-InProcessBackend {
     $gil = [Python.Runtime.Py]::GIL()
     try {
         # The stdio backend's sys.path ahead of the embedded default, so the same copy of the backend loads.
-        # (A JSON list of strings is a Python list literal.)
-        $paths = ConvertTo-Json -Compress -InputObject @($embedding.path)
-        [Python.Runtime.PythonEngine]::Exec("import sys`nfor p in reversed($paths):`n    p in sys.path or sys.path.insert(0, p)")
+        # (As JSON in a variable of the code's own globals. ConvertTo-BackendJson, not ConvertTo-Json: a cmdlet
+        # of Microsoft.PowerShell.Utility, whose first use would load that module into the first command.)
+        $globals = [Python.Runtime.PyDict]::new()
+        $globals.SetItem('paths', [Python.Runtime.PyString]::new((ConvertTo-BackendJson ([object[]]@($embedding.path)))))
+        [Python.Runtime.PythonEngine]::Exec("import json, sys`nfor p in reversed(json.loads(paths)):`n    p in sys.path or sys.path.insert(0, p)", $globals)
+        $globals.Dispose()
         $module = [Python.Runtime.Py]::Import('containerimage.inprocess')
-        $json = ConvertTo-Json -Compress -InputObject $environment
+        $json = ConvertTo-BackendJson $environment
         $pyHost = $module.GetAttr('Host').Invoke((New-PyArguments ([Python.Runtime.PyString]::new($json))))
         $backend = @{
             Transport   = 'InProcess'

@@ -48,9 +48,12 @@ if bundle:
     sys.pycache_prefix = os.path.join(cache_dir(), "pycache")
     sys.dont_write_bytecode = False
 
-from containerimage.cli import main  # noqa: E402
+# The server itself, not the human CLI (containerimage.cli): its imports are no part of serving.
+from containerimage import stdio  # noqa: E402
 
+stdio.configure_logging()
 # The module closes stdin when it no longer waits for answers (it is removed, or its PowerShell ended, as
 # when its terminal closed): what still runs is then cancelled, as the engine stops the pull of a docker
 # CLI that is gone.
-sys.exit(main(["serve", "--cancel-at-end"]))
+stdio.serve(cancel_at_end=True)
+sys.exit(0)
