@@ -74,3 +74,44 @@ def test_the_whole_answer_is_read_as_usual():
     finally:
         client.close()
         listener.close()
+
+
+@pytest.mark.parametrize("answer", [b"", None], ids=["no-answer", "reset"])
+def test_a_head_to_a_registry_that_hangs_up_is_named_as_a_get_is(answer):
+    # HEADs over plain http go through kept-alive http.client connections, not requests: their failures must
+    # read the same.
+    listener, address = serve_once(answer)
+    messages = []
+    try:
+        for read in (lambda client: client.head_manifest("a", "1"), lambda client: client.manifest_raw("a", "1")):
+            with RegistryClient(Registry(address, "http"), credentials=None, timeout=10) as client:
+                with pytest.raises(RegistryUnavailable) as raised:
+                    read(client)
+            messages.append(raised.value.message)
+    finally:
+        listener.close()
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"The registry {address} cannot be reached: the connection was "), messages[0]
+
+
+def test_a_head_to_a_port_nothing_listens_on_or_a_registry_that_does_not_answer_is_named_as_a_get_is():
+    quiet = socket.socket()
+    quiet.bind(("127.0.0.1", 0))
+    quiet.listen()  # accepts (the kernel does), never answers
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    nothing = f"127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    try:
+        for address, words in ((nothing, "the connection was refused; nothing listens there"),
+                               (f"127.0.0.1:{quiet.getsockname()[1]}", "it did not answer in time")):
+            messages = []
+            for read in (lambda client: client.head_manifest("a", "1"), lambda client: client.manifest_raw("a", "1")):
+                with RegistryClient(Registry(address, "http"), credentials=None, timeout=0.5) as client:
+                    with pytest.raises(RegistryUnavailable) as raised:
+                        read(client)
+                messages.append(raised.value.message)
+            assert messages[0] == messages[1]
+            assert messages[0] == f"The registry {address} cannot be reached: {words}.", messages[0]
+    finally:
+        quiet.close()
