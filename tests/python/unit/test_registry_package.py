@@ -153,7 +153,20 @@ def test_challenge():
 
 # ------------------------------------------------------------------------- a registry on 127.0.0.1
 
-class TokenRegistry:
+class _LocalServer:
+    """An HTTP server on a free port of 127.0.0.1, serving Handler on a thread until close()."""
+
+    def _serve(self, handler):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TokenRegistry(_LocalServer):
     """A registry that wants Bearer tokens (a token service at /token on the same server), checks that a
     token grants every scope a request needs, mounts blobs, and answers DELETE as told."""
 
@@ -186,13 +199,7 @@ class TokenRegistry:
 
             def log_message(self, *args):
                 pass
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
     def handle(self, handler, method):
         url = urllib.parse.urlsplit(handler.path)
@@ -439,7 +446,7 @@ def test_the_environments_proxy_is_used(token_registry, monkeypatch):
 # environment names (test_the_environments_proxy_is_used, a HEAD), a redirect followed (with no login for
 # another host) and the registry's cookies sent back.
 
-class _Scripted:
+class _Scripted(_LocalServer):
     """A registry on 127.0.0.1 (HTTP/1.1, kept alive) whose answer(method, path, headers) gives (status,
     headers) for every request; seen lists (method, path, headers) as they came."""
 
@@ -461,13 +468,7 @@ class _Scripted:
 
             def log_message(self, *args):
                 pass
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self._serve(Handler)
 
 
 @pytest.fixture
