@@ -12,8 +12,10 @@ Tasks (run `bash tools/bootstrap.sh` once first on a fresh machine; it installs 
   Bench  bench/Invoke-Benchmark.ps1: every case of the benchmark suite side by side with the docker CLI and
          the raw Engine API, per transport, against its own private engine (results in bench/results/).
   Build  out/ContainerImage and out/ContainerImageDsc: the modules as installed (one merged root module; the
-         backend, pure-Python copies of its dependencies and Python.Runtime.dll bundled), ready for a
-         PSModulePath folder.
+         backend, pure-Python copies of its dependencies, Python.Runtime.dll and the module's JSON parser
+         compiled from CSharp/ bundled), ready for a PSModulePath folder.
+Every task first compiles powershell/ContainerImage/CSharp/ into the checkout's lib/ (tools/Build-Assembly.ps1;
+skipped when current).
   Package  Build, then out/ContainerImage.<version>.nupkg and out/ContainerImageDsc.<version>.nupkg
          (Publish-PSResource into out/ as a local repository) and out/containerimage-<version>-py3-none-any.whl.
 
@@ -182,6 +184,8 @@ function Invoke-BuildTask {
         throw "pythonnet's Python.Runtime.dll is missing (run tools/bootstrap.sh, or set CONTAINERIMAGE_PYTHONNET)."
     }
     Copy-Item $env:CONTAINERIMAGE_PYTHONNET (New-Item -ItemType Directory (Join-Path $out 'lib'))
+    # The JSON parser compiled from CSharp/ (tools/Build-Assembly.ps1), not its sources.
+    Copy-Item (Join-Path $source 'lib/ContainerImage.Messages.dll') (Join-Path $out 'lib')
     Get-ChildItem $out -Recurse -Directory -Filter '__pycache__' | Remove-Item -Recurse -Force
 
     $dsc = New-Item -ItemType Directory -Force (Join-Path $outRoot 'ContainerImageDsc')
@@ -230,4 +234,7 @@ function Invoke-PackageTask {
     }
 }
 
+# The module's C# (powershell/ContainerImage/CSharp/) into the checkout's lib/, for every task: the tests, the
+# demo and the benchmarks load the module from the checkout; Build copies it.
+& (Join-Path $root 'tools/Build-Assembly.ps1')
 foreach ($name in $Task) { & "Invoke-${name}Task" }

@@ -14,7 +14,7 @@ same two through tools/latency_proxy.py adding 50 ms per request (standing in fo
 docker context, so that the CLI idiom is `docker --context X images --format '{{json .}}' | ConvertFrom-Json`.
 The engine holds -Images tags (made here).
 
-Rounds interleave the three measurements (medians): all engines in one Get-ContainerImage -Engine, each
+Rounds interleave the measurements (medians), each parser's in turn (-Parser): all engines in one Get-ContainerImage -Engine, each
 engine alone (the slowest one's median is the reference), and the docker loop. Targets: fleet <= 1.3x the
 slowest alone, and <= 0.5x the docker loop.
 
@@ -31,12 +31,17 @@ param(
     [int] $ExtraEngines = 8,
     [ValidateSet('Stdio', 'InProcess')]
     [string[]] $Transport = @('Stdio', 'InProcess'),
+    # Module: the module's JSON parser (lib/ContainerImage.Messages.dll, compiled from CSharp/); PowerShell: the
+    # one ConvertFrom-Json uses, which the module falls back to where its own cannot load. They take turns.
+    [ValidateSet('Module', 'PowerShell')]
+    [string[]] $Parser = @('Module', 'PowerShell'),
     [string] $OutputFolder = (Join-Path $PSScriptRoot 'results')
 )
 $ErrorActionPreference = 'Stop'
 if (-not $env:CONTAINERIMAGE_SANDBOX) { throw 'Run it in a sandbox: /usr/bin/python3 tools/sandbox.py run -- pwsh -NoProfile -File bench/Measure-Engines.ps1' }
 $root = Split-Path $PSScriptRoot
 $module = Join-Path $root 'powershell/ContainerImage'
+& (Join-Path $root 'tools/Build-Assembly.ps1')   # the module's parser, as build.ps1 compiles it
 # The in-process transport needs pythonnet's Python.Runtime.dll: the one tools/bootstrap.sh fetched, as build.ps1 finds it.
 $pythonRuntime = Join-Path ($(if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' })) 'containerimage-dev/pythonnet/3.2.1/lib/netstandard2.0/Python.Runtime.dll'
 if (-not $env:CONTAINERIMAGE_PYTHONNET -and (Test-Path $pythonRuntime)) { $env:CONTAINERIMAGE_PYTHONNET = $pythonRuntime }
@@ -86,52 +91,79 @@ try {
 
     $rows = [System.Collections.Generic.List[object]]::new()
     foreach ($name in $Transport) {
-        $script = {
-            param($Module, $Engines, $Rounds, $Transport)
-            $env:CONTAINERIMAGE_TRANSPORT = $Transport
-            Import-Module $Module
-            $null = Get-ContainerImage -Engine $Engines   # warm: backend up (its transport chosen), one client per engine
-            $used = & (Get-Module ContainerImage) { $script:Backend.Transport }
-            $fleet = [System.Collections.Generic.List[double]]::new()
-            $alone = @{}; foreach ($engine in $Engines) { $alone[$engine] = [System.Collections.Generic.List[double]]::new() }
-            $docker = [System.Collections.Generic.List[double]]::new()
-            $count = 0
-            for ($round = 0; $round -lt $Rounds; $round++) {
-                $watch = [System.Diagnostics.Stopwatch]::StartNew()
-                $count = @(Get-ContainerImage -Engine $Engines).Count
-                $fleet.Add($watch.Elapsed.TotalMilliseconds)
-                foreach ($engine in $Engines) {
-                    $watch.Restart(); $null = Get-ContainerImage -Engine $engine; $alone[$engine].Add($watch.Elapsed.TotalMilliseconds)
-                }
-                $watch.Restart()
-                $listed = foreach ($engine in $Engines) { docker --context $engine images --format '{{json .}}' | ConvertFrom-Json }
-                $docker.Add($watch.Elapsed.TotalMilliseconds)
-            }
-            [pscustomobject]@{ Transport = $used; Fleet = $fleet.ToArray(); Docker = $docker.ToArray(); Count = $count; DockerCount = @($listed).Count
-                Alone = @(foreach ($engine in $Engines) { [pscustomobject]@{ Engine = $engine; Ms = $alone[$engine].ToArray() } }) }
+        # One runspace per parser, each with its own backend (the module's backend is per runspace; the parser
+        # is chosen before the backend is first used: the stdio reader thread parses with the module's); the
+        # rounds take turns between them.
+        $sessions = [ordered]@{}
+        foreach ($parserName in $Parser) {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($Module, $Engines, $Transport, $Parser)
+                    $env:CONTAINERIMAGE_TRANSPORT = $Transport
+                    Import-Module $Module
+                    $module = Get-Module ContainerImage
+                    if ($Parser -eq 'PowerShell') { & $module { $script:JsonMessage = $false } }
+                    $null = Get-ContainerImage -Engine $Engines   # warm: backend up (its transport chosen), one client per engine
+                    $ours = & $module { [bool]$script:JsonMessage }
+                    if ($ours -ne ($Parser -eq 'Module')) { throw "The $Parser parser is not the one in use (lib/ContainerImage.Messages.dll)." }
+                    & $module { $script:Backend.Transport }
+                }).AddArgument($module).AddArgument($engines).AddArgument($name).AddArgument($parserName)
+            $used = $ps.Invoke() | Select-Object -Last 1
+            $sessions[$parserName] = @{ PowerShell = $ps; Transport = $used; Fleet = [System.Collections.Generic.List[double]]::new()
+                Alone = [ordered]@{}; Count = 0 }
+            foreach ($engine in $engines) { $sessions[$parserName].Alone[$engine] = [System.Collections.Generic.List[double]]::new() }
         }
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript($script).AddArgument($module).AddArgument($engines).AddArgument($Rounds).AddArgument($name)
-        try { $measured = $ps.Invoke() | Select-Object -First 1 } finally { $ps.Dispose() }
-        # One runspace per transport, each with its own backend (the module's backend is per runspace).
-        $alone = foreach ($entry in $measured.Alone) { [pscustomobject]@{ Engine = $entry.Engine; Median = Get-Median $entry.Ms } }
-        $slowest = $alone | Sort-Object Median -Descending | Select-Object -First 1
-        $fleetMedian = Get-Median $measured.Fleet
-        $dockerMedian = Get-Median $measured.Docker
-        $rows.Add([pscustomobject]@{
-                Transport          = $measured.Transport
-                Objects            = $measured.Count
-                DockerObjects      = $measured.DockerCount
-                FleetMs            = [math]::Round($fleetMedian, 1)
-                SlowestAloneMs     = [math]::Round($slowest.Median, 1)
-                SlowestEngine      = $slowest.Engine
-                AloneMs            = ($alone | ForEach-Object { "$($_.Engine)=$([math]::Round($_.Median, 1))" }) -join ' '
-                DockerLoopMs       = [math]::Round($dockerMedian, 1)
-                FleetOverSlowest   = [math]::Round($fleetMedian / $slowest.Median, 2)
-                FleetOverDocker    = [math]::Round($fleetMedian / $dockerMedian, 2)
-                # Engines that are one daemon behind several names share its work: against their sum too.
-                FleetOverSumAlone  = [math]::Round($fleetMedian / ($alone | Measure-Object Median -Sum).Sum, 2)
-            })
+        $docker = [System.Collections.Generic.List[double]]::new()
+        $dockerCount = 0
+        try {
+            for ($round = -1; $round -lt $Rounds; $round++) {   # round -1: a warm-up of every case, not counted
+                foreach ($session in $sessions.Values) {
+                    $ps = $session.PowerShell
+                    $ps.Commands.Clear()
+                    $null = $ps.AddScript({
+                            param($Engines)
+                            $watch = [System.Diagnostics.Stopwatch]::StartNew()
+                            $count = @(Get-ContainerImage -Engine $Engines).Count
+                            $fleet = $watch.Elapsed.TotalMilliseconds
+                            $alone = foreach ($engine in $Engines) { $watch.Restart(); $null = Get-ContainerImage -Engine $engine; $watch.Elapsed.TotalMilliseconds }
+                            [pscustomobject]@{ Count = $count; Fleet = $fleet; Alone = $alone }
+                        }).AddArgument($engines)
+                    $measured = $ps.Invoke() | Select-Object -Last 1
+                    if ($round -lt 0) { continue }
+                    $session.Count = $measured.Count
+                    $session.Fleet.Add($measured.Fleet)
+                    for ($i = 0; $i -lt $engines.Count; $i++) { $session.Alone[$engines[$i]].Add($measured.Alone[$i]) }
+                }
+                $watch = [System.Diagnostics.Stopwatch]::StartNew()
+                $listed = foreach ($engine in $engines) { docker --context $engine images --format '{{json .}}' | ConvertFrom-Json }
+                if ($round -ge 0) { $docker.Add($watch.Elapsed.TotalMilliseconds) }
+                $dockerCount = @($listed).Count
+            }
+        } finally {
+            foreach ($session in $sessions.Values) { $session.PowerShell.Dispose() }
+        }
+        foreach ($parserName in $sessions.Keys) {
+            $session = $sessions[$parserName]
+            $alone = foreach ($engine in $engines) { [pscustomobject]@{ Engine = $engine; Median = Get-Median $session.Alone[$engine].ToArray() } }
+            $slowest = $alone | Sort-Object Median -Descending | Select-Object -First 1
+            $fleetMedian = Get-Median $session.Fleet.ToArray()
+            $dockerMedian = Get-Median $docker.ToArray()
+            $rows.Add([pscustomobject]@{
+                    Transport          = $session.Transport
+                    Parser             = $parserName
+                    Objects            = $session.Count
+                    DockerObjects      = $dockerCount
+                    FleetMs            = [math]::Round($fleetMedian, 1)
+                    SlowestAloneMs     = [math]::Round($slowest.Median, 1)
+                    SlowestEngine      = $slowest.Engine
+                    AloneMs            = ($alone | ForEach-Object { "$($_.Engine)=$([math]::Round($_.Median, 1))" }) -join ' '
+                    DockerLoopMs       = [math]::Round($dockerMedian, 1)
+                    FleetOverSlowest   = [math]::Round($fleetMedian / $slowest.Median, 2)
+                    FleetOverDocker    = [math]::Round($fleetMedian / $dockerMedian, 2)
+                    # Engines that are one daemon behind several names share its work: against their sum too.
+                    FleetOverSumAlone  = [math]::Round($fleetMedian / ($alone | Measure-Object Median -Sum).Sum, 2)
+                })
+        }
     }
 
     # --- memory per extra engine (Stdio: the backend is a process) -------------------------------------------
@@ -159,13 +191,13 @@ try {
 $null = New-Item -ItemType Directory -Force $OutputFolder
 [pscustomobject]@{ Engines = $engines; Second = $secondNote; Images = $Images; Rounds = $Rounds; Rows = $rows; Memory = $memory } |
     ConvertTo-Json -Depth 5 | Set-Content (Join-Path $OutputFolder 'engines.json')
-$table = @('| transport | objects | 4 engines (ms) | slowest alone (ms) | docker loop (ms) | fleet / slowest (<= 1.3) | fleet / docker loop (<= 0.5) | fleet / sum of alone |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+$table = @('| transport | parser | objects | 4 engines (ms) | slowest alone (ms) | docker loop (ms) | fleet / slowest (<= 1.3) | fleet / docker loop (<= 0.5) | fleet / sum of alone |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 foreach ($row in $rows) {
-    $table += "| $($row.Transport) | $($row.Objects) | $($row.FleetMs) | $($row.SlowestAloneMs) ($($row.SlowestEngine)) | $($row.DockerLoopMs) | $($row.FleetOverSlowest) | $($row.FleetOverDocker) | $($row.FleetOverSumAlone) |"
+    $table += "| $($row.Transport) | $($row.Parser) | $($row.Objects) | $($row.FleetMs) | $($row.SlowestAloneMs) ($($row.SlowestEngine)) | $($row.DockerLoopMs) | $($row.FleetOverSlowest) | $($row.FleetOverDocker) | $($row.FleetOverSumAlone) |"
 }
 $table += ''
-$table += "Engines: $($engines -join ', '); second real engine: $secondNote. Each alone (ms): $(($rows | ForEach-Object { "$($_.Transport): $($_.AloneMs)" }) -join '; ')."
+$table += "Engines: $($engines -join ', '); second real engine: $secondNote. Each alone (ms): $(($rows | ForEach-Object { "$($_.Transport)/$($_.Parser): $($_.AloneMs)" }) -join '; ')."
 $table += "Backend memory (VmRSS, Stdio) after 0..$ExtraEngines extra engines (KB): $($memory.RssKb -join ', '): $($memory.PerEngineKb) KB per extra engine."
 $table | Set-Content (Join-Path $OutputFolder 'engines.md')
 $table -join "`n"

@@ -124,7 +124,7 @@ Describe 'build.ps1 -Task Package' -Skip:$skipPass {
         @(Get-ChildItem (Join-Path $out 'ContainerImage/Private')).Name | Should -Be @('start-backend.py')
     }
 
-    It 'carries the backend, pure-Python dependencies with their licences and versions, and Python.Runtime.dll' {
+    It 'carries the backend, pure-Python dependencies with their licences and versions, Python.Runtime.dll and its JSON parser' {
         $backend = Join-Path $out 'ContainerImage/backend'
         foreach ($name in 'containerimage', 'docker', 'requests', 'urllib3', 'idna', 'certifi', 'chardet', 'websocket', 'yaml', 'colorama', 'six.py') {
             Join-Path $backend $name | Should -Exist
@@ -137,6 +137,8 @@ Describe 'build.ps1 -Task Package' -Skip:$skipPass {
             Join-Path $backend "licenses/$package.copyright" | Should -Exist
         }
         Join-Path $out 'ContainerImage/lib/Python.Runtime.dll' | Should -Exist
+        Join-Path $out 'ContainerImage/lib/ContainerImage.Messages.dll' | Should -Exist   # compiled: not its sources
+        Join-Path $out 'ContainerImage/CSharp' | Should -Not -Exist
     }
 }
 
@@ -180,7 +182,8 @@ Add-ContainerImageTag -Name pkgseediis -Tag pkgseediis:v1 | Out-Null
 Remove-ContainerImage -Name pkgseediis, pkgseediis:v1 -Confirm:`$false
 `$left = @(Get-ContainerImage -Name 'pkgseediis*')
 `$handshake = & (Get-Module ContainerImage) { `$script:Backend.Handshake }
-@{ Listed = `$listed; New = `$new.Repository; History = `$history[0].Comment; Left = `$left.Count
+`$parser = & (Get-Module ContainerImage) { if (`$script:JsonMessage) { `$script:JsonMessage.Assembly.Location } }
+@{ Parser = `$parser; Listed = `$listed; New = `$new.Repository; History = `$history[0].Comment; Left = `$left.Count
    Modules = @(Get-Module | ForEach-Object Path); Location = `$handshake.location; Executable = `$handshake.executable
    SysPath = @((& (Get-Module ContainerImage) { Invoke-Backend -Method embedding }).path) } | ConvertTo-Json -Compress
 "@
@@ -191,6 +194,7 @@ Remove-ContainerImage -Name pkgseediis, pkgseediis:v1 -Confirm:`$false
         $result.History | Should -Be 'IIS installed'
         $result.Left | Should -Be 0
         $result.Executable | Should -Be $bare
+        $result.Parser | Should -Be (Join-Path $modules "ContainerImage/$version/lib/ContainerImage.Messages.dll")
         $result.Location | Should -Be (Join-Path $modules "ContainerImage/$version/backend/containerimage")
         @($result.Modules | Where-Object { $_ -like '*ContainerImage*' }) | Should -Be @(Join-Path $modules "ContainerImage/$version/ContainerImage.psm1")
         foreach ($path in @($result.Modules) + @($result.SysPath)) { Test-UnderCheckout $path | Should -BeFalse -Because "$path is in the checkout" }
