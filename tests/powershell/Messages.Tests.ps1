@@ -120,6 +120,20 @@ Describe "The module's parser of the backend's messages" {
         $answers[1].result.ok | Should -BeTrue
     }
 
+    It 'writes a request as System.Text.Json writes the plain value of it, for <Name>' -ForEach @(
+        @{ Name = 'a request'; Value = { [ordered]@{ jsonrpc = '2.0'; id = 3; method = 'image.list'; params = @{ all = $true; name = @('a/b:c', 'd*') }; environment = @{ DOCKER_HOST = 'unix:///run/x.sock' } } } }
+        @{ Name = 'text to escape'; Value = { @{ s = "quote `" back \ tab`t new`n é 中 😀 <html> & 'x' `u{1}" } } }
+        @{ Name = 'numbers'; Value = { [ordered]@{ int = 42; long = [long]9007199254740993; neg = -1; double = 1.5; tiny = 1e-7; big = 1e300; zero = 0.0 } } }
+        @{ Name = 'nesting, empty and null'; Value = { [ordered]@{ a = @(); b = @{}; c = $null; d = @(@(1, @()), [ordered]@{ e = @{ f = $false } }); g = [System.Collections.Generic.List[string]]@('x', 'y') } } }
+        @{ Name = 'a PSCustomObject, a switch and wrapped values'; Value = { [ordered]@{ o = [pscustomobject]@{ Name = 'n'; Tags = @('t1'); Inner = [pscustomobject]@{ x = 1 } }; force = [switch]$true; wrapped = [psobject]'text'; number = (Write-Output 5) } } }
+        @{ Name = 'keys that are not strings, and other values'; Value = { @{ 1 = 'one'; when = [datetime]::new(2026, 12, 7, 15, 0, 0, [DateTimeKind]::Utc); kind = [System.DateTimeKind]::Utc; guid = [guid]'5f0b7c1e-3d7a-4a59-9a55-6c2f1e8b4d21' } } }
+        @{ Name = 'an array at the top'; Value = { , [object[]]@('a', 1, $null) } }
+    ) {
+        $value = & $Value
+        $expected = & (Get-Module ContainerImage) { param($v) [System.Text.Json.JsonSerializer]::Serialize((ConvertTo-PlainValue $v), [object]) } $value
+        [ContainerImage.JsonMessage]::Write($value) | Should -BeExactly $expected
+    }
+
     It "lists the same images with PowerShell's parser, the module's fallback where the assembly cannot load" {
         $ours = @(Get-ContainerImage -All | ForEach-Object { ConvertTo-Shape $_ })
         $ps = Invoke-InNewRunspace -Script @'

@@ -1,6 +1,7 @@
 // The backend's messages (one line of JSON each) as PowerShell objects, as PowerShell's own ConvertFrom-Json
-// makes them, three to four times faster: a listing of hundreds of images from each of several engines is
-// mostly this conversion. Compiled at build into lib/ContainerImage.Messages.dll (tools/Build-Assembly.ps1);
+// makes them, two to three times faster: a listing of hundreds of images from each of several engines is
+// mostly this conversion. And requests as JSON, as System.Text.Json writes the module's plain values (no
+// reflection: the first request of a session does not wait for the serializer to warm up). Compiled at build into lib/ContainerImage.Messages.dll (tools/Build-Assembly.ps1);
 // the module uses PowerShell's parser where the assembly is missing or cannot load (Windows PowerShell 5.1).
 //
 // The same objects as ConvertFrom-Json: a JSON object is a PSCustomObject with its properties in order (a
@@ -10,7 +11,9 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Collections;
 using System.Globalization;
+using System.IO;
 using System.Management.Automation;
 using System.Numerics;
 using System.Text;
@@ -55,6 +58,69 @@ namespace ContainerImage
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        // A request as one line of JSON: what System.Text.Json writes for the value ConvertTo-PlainValue
+        // (Private/Backend.ps1) makes of it. Hashtables and dictionaries are objects (keys as strings), a
+        // PSCustomObject its properties, lists arrays, a switch its bool; anything else as System.Text.Json
+        // writes it.
+        public static string Write(object value)
+        {
+            using (var stream = new MemoryStream())
+            {
+                using (var writer = new Utf8JsonWriter(stream))
+                {
+                    WriteValue(writer, value, 0);
+                }
+                return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+            }
+        }
+
+        private static void WriteValue(Utf8JsonWriter writer, object value, int depth)
+        {
+            if (depth > 64) throw new JsonException("The request nests more than 64 levels deep.");
+            if (value is PSObject wrapped)
+            {
+                if (wrapped.BaseObject is PSCustomObject)
+                {
+                    writer.WriteStartObject();
+                    foreach (PSPropertyInfo property in wrapped.Properties)
+                    {
+                        writer.WritePropertyName(property.Name);
+                        WriteValue(writer, property.Value, depth + 1);
+                    }
+                    writer.WriteEndObject();
+                    return;
+                }
+                value = wrapped.BaseObject;
+            }
+            switch (value)
+            {
+                case null: writer.WriteNullValue(); return;
+                case string text: writer.WriteStringValue(text); return;
+                case bool flag: writer.WriteBooleanValue(flag); return;
+                case int number: writer.WriteNumberValue(number); return;
+                case long number: writer.WriteNumberValue(number); return;
+                case double number: writer.WriteNumberValue(number); return;
+                case SwitchParameter flag: writer.WriteBooleanValue(flag.IsPresent); return;
+                case IDictionary map:
+                    writer.WriteStartObject();
+                    foreach (DictionaryEntry entry in map)
+                    {
+                        writer.WritePropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture));
+                        WriteValue(writer, entry.Value, depth + 1);
+                    }
+                    writer.WriteEndObject();
+                    return;
+                case IList list:
+                    writer.WriteStartArray();
+                    foreach (object item in list) WriteValue(writer, item, depth + 1);
+                    writer.WriteEndArray();
+                    return;
+                default:
+                    JsonSerializer.Serialize(writer, value, value.GetType());
+                    return;
             }
         }
 

@@ -503,6 +503,9 @@ function ConvertTo-BackendJson {
     # ConvertTo-Json costs several times more per call. System.Text.Json would write a PSObject's own
     # members, so values are unwrapped to plain ones first.
     param($Value)
+    # The module's writer (CSharp/JsonMessage.cs) once it is loaded (Connect-BackendProcess loads it, before
+    # the handshake): the same text, without System.Text.Json's reflection warming up on the first request.
+    if ($script:JsonMessage) { return $script:JsonMessage::Write($Value) }
     if ($script:JsonSerializer) { return $script:JsonSerializer::Serialize((ConvertTo-PlainValue $Value), [object]) }
     ConvertTo-Json -Compress -Depth 10 -InputObject $Value
 }
