@@ -102,7 +102,8 @@ try {
                     $env:CONTAINERIMAGE_TRANSPORT = $Transport
                     Import-Module $Module
                     $module = Get-Module ContainerImage
-                    if ($Parser -eq 'PowerShell') { & $module { $script:JsonMessage = $false } }
+                    # The backend started at import reads with the module's parser: a new one for PowerShell's.
+                    if ($Parser -eq 'PowerShell') { & $module { $script:JsonMessage = $false; Stop-Backend } }
                     $null = Get-ContainerImage -Engine $Engines   # warm: backend up (its transport chosen), one client per engine
                     $ours = & $module { [bool]$script:JsonMessage }
                     if ($ours -ne ($Parser -eq 'Module')) { throw "The $Parser parser is not the one in use (lib/ContainerImage.Messages.dll)." }

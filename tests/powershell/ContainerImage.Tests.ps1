@@ -85,11 +85,11 @@ Describe 'The backend process' -Skip:($env:CONTAINERIMAGE_TRANSPORT -eq 'InProce
     It 'starts the backend when the module is imported, in the background, and the first command uses it' {
         Remove-Module ContainerImage
         Import-Module $ModulePath
-        # Import-Module handed Process.Start to a task: it did not wait for it.
+        # Import-Module handed Process.Start (and the handshake: CSharp/BackendStart.cs) to a task: it did not wait for it.
         $starting = (Get-Backend).Starting
         $starting | Should -BeOfType [System.Threading.Tasks.Task]
         $starting.Wait(60000) | Should -BeTrue
-        $process = $starting.Result
+        $process = $starting.Result.Process
         # In the process list: a child of this PowerShell, running the module's start-backend.py.
         $listed = Get-Process -Id $process.Id
         $listed.Parent.Id | Should -Be $PID

@@ -48,6 +48,19 @@ Describe "The module's parser of the backend's messages" {
         if ($backend.Transport -eq 'Stdio') { $backend.Reader.GetType().FullName | Should -Be 'ContainerImage.MessageReader' }
     }
 
+    It 'has the handshake written at import and answered before the first command' {
+        $ps = Invoke-InNewRunspace -Script @'
+$backend = & (Get-Module ContainerImage) { $script:Backend }
+$watch = [System.Diagnostics.Stopwatch]::StartNew()
+while ($watch.Elapsed.TotalSeconds -lt 20 -and -not ($backend.Starting.IsCompleted -and $backend.Starting.Result.Reader.Count -ge 1)) { Start-Sleep -Milliseconds 50 }
+[pscustomobject]@{ Waiting = $backend.Starting.Result.Reader.Count; Listed = @(Get-ContainerImage).Count -ge 1; Handshake = $backend.Handshake.protocolVersion }
+'@
+        try { $result = $ps.Invoke() | Select-Object -Last 1 } finally { $ps.Dispose() }
+        $result.Waiting | Should -Be 1 -Because 'the answer to the handshake came before any command asked for it'
+        $result.Listed | Should -BeTrue
+        $result.Handshake | Should -Be 1
+    }
+
     It 'makes the objects ConvertFrom-Json makes, for <Name>' -ForEach @(
         @{ Name = 'numbers'; Line = '{"zero":0,"minus":-0,"int":42,"neg":-7,"max":9223372036854775807,"over":9223372036854775808,"under":-9223372036854775809,"huge":123456789012345678901234567890,"fraction":1.5,"tiny":1e-5,"exp":1E+2,"one":1.0}' }
         @{ Name = 'dates and strings like dates'; Line = '{"utc":"2026-12-07T15:27:58Z","fraction":"2026-12-07T15:27:58.1234567Z","offset":"2026-12-07T15:27:58+02:00","offset4":"2026-12-07T15:27:58-0530","offset2":"2026-12-07T15:27:58+01","none":"2026-12-07T15:27:58","nanos":"2026-12-07T15:27:58.123456789Z","date":"2026-12-07","minutes":"2026-12-07T15:27Z","invalid":"2026-13-45T25:61:61Z","space":"2026-12-07 15:27:58","lower":"2026-12-07t15:27:58z"}' }
@@ -137,7 +150,7 @@ Describe "The module's parser of the backend's messages" {
     It "lists the same images with PowerShell's parser, the module's fallback where the assembly cannot load" {
         $ours = @(Get-ContainerImage -All | ForEach-Object { ConvertTo-Shape $_ })
         $ps = Invoke-InNewRunspace -Script @'
-& (Get-Module ContainerImage) { $script:JsonMessage = $false }
+& (Get-Module ContainerImage) { $script:JsonMessage = $false; Stop-Backend }   # the one started at import reads with ours
 $rows = Get-ContainerImage -All
 [pscustomobject]@{ Rows = $rows; Reader = & (Get-Module ContainerImage) { $null -ne $script:Backend.Reader } }
 '@

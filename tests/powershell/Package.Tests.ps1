@@ -211,7 +211,7 @@ Import-Module ContainerImage
 }
 `$task = & (Get-Module ContainerImage) { `$script:Backend.Starting }
 `$null = `$task.Wait(60000)
-`$child = Get-Process -Id `$task.Result.Id
+`$child = Get-Process -Id `$task.Result.Process.Id
 `$views = @(Get-FormatData -TypeName ContainerImage.Image).Count
 `$shown = Get-ContainerImage -Name microsoft/nanoserver | Out-String -Width 200
 @{ AfterImport = `$afterImport; ViewsBefore = `$views; ViewsAfter = @(Get-FormatData -TypeName ContainerImage.Image).Count

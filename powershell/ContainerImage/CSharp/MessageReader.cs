@@ -38,6 +38,9 @@ namespace ContainerImage
             return _messages.IsCompleted;
         }
 
+        // The messages read and not yet taken.
+        public int Count => _messages.Count;
+
         private void Run()
         {
             try

@@ -80,7 +80,8 @@ function Start-BackendProcess {
     # start-up overlaps with whatever PowerShell does next). Returns the backend, or an ErrorRecord.
     # -Background (at import): Process.Start itself (a few hundred milliseconds in a cold PowerShell) runs on
     # a thread-pool thread, and the backend is returned at once, still Starting; Complete-BackendStart
-    # finishes it when it is first needed.
+    # finishes it when it is first needed. Where the module's assembly loads, that thread also writes the
+    # handshake and starts reading the answers (CSharp/BackendStart.cs), so Python answers it meanwhile.
     param([switch] $Background)
     $python = Resolve-Python
     if ($python -is [System.Management.Automation.ErrorRecord]) { return $python }
@@ -127,6 +128,17 @@ function Start-BackendProcess {
     }
     if (-not [System.IO.File]::Exists($python.Path)) { return New-BackendStartError $backend 'no such file' }
     if ($Background) {
+        $assembly = Find-MessageAssembly
+        if ($assembly) {
+            try {
+                $backend.Starting = $assembly.GetType('ContainerImage.BackendStart')::Begin($info, (Get-EngineEnvironment))
+                if ($null -eq $script:JsonMessage) { $script:JsonMessage = $assembly.GetType('ContainerImage.JsonMessage') }
+                return $backend
+            } catch {
+                # Built for a newer .NET than this one: PowerShell's own parser, and the start below.
+                $script:MessageAssembly = $script:JsonMessage = $false
+            }
+        }
         # A delegate bound to $info, run by a Task: .NET only, no PowerShell on the other thread.
         $start = [System.Delegate]::CreateDelegate([System.Func[System.Diagnostics.Process]], $info,
             [System.Diagnostics.Process].GetMethod('Start', [type[]]@([System.Diagnostics.ProcessStartInfo])))
@@ -149,7 +161,21 @@ function New-BackendStartError {
 
 function Connect-BackendProcess {
     # A started backend process: its pipes, and the handshake sent (its answer is read on first use).
-    param([hashtable] $Backend, [System.Diagnostics.Process] $Process)
+    # $Started: what CSharp/BackendStart.cs started, its handshake already written and its output being read.
+    param([hashtable] $Backend, [System.Diagnostics.Process] $Process, $Started)
+    if ($Started) {
+        $Backend.Process = $Started.Process
+        $Backend.Reader = $Started.Reader
+        $Backend.Writer = [System.IO.StreamWriter]::new($Started.Process.StandardInput.BaseStream, [System.Text.UTF8Encoding]::new($false))
+        $Backend.Writer.AutoFlush = $true
+        $Backend.Stderr = $Started.Stderr
+        $Backend.PendingRead = $null
+        $Backend.NextId = $Started.HandshakeId
+        Initialize-BackendMailbox $Backend
+        $null = $Backend.Pending.Add($Started.HandshakeId)
+        $Backend.HandshakeId = $Started.HandshakeId
+        return $Backend
+    }
     $Backend.Process = $Process
     # Its output read and parsed on a thread of its own where the module's assembly loads (else Read-BackendMessage
     # reads it line by line).
@@ -173,7 +199,8 @@ function Complete-BackendStart {
     # WaitAny, not Wait: it does not throw when the task failed.
     while ([System.Threading.Tasks.Task]::WaitAny([System.Threading.Tasks.Task[]]@($task), 200) -lt 0) { }
     if ($task.IsFaulted) { return New-BackendStartError $Backend $task.Exception.GetBaseException().Message }
-    Connect-BackendProcess $Backend $task.Result
+    if ($task.Result -is [System.Diagnostics.Process]) { return Connect-BackendProcess $Backend $task.Result }
+    Connect-BackendProcess $Backend -Started $task.Result
 }
 
 function Complete-BackendHandshake {
@@ -392,24 +419,34 @@ function ConvertFrom-BackendMessage {
     if ($null -eq $failure) { $message }
 }
 
-function Find-MessageParser {
-    # ContainerImage.JsonMessage from the module's lib/ContainerImage.Messages.dll (built from CSharp/ by
-    # build.ps1), loaded on first use; $false, for good, where it is missing or cannot load (Windows
-    # PowerShell 5.1, a .NET older than the one it was built for): then PowerShell's own parser is used.
-    $type = 'ContainerImage.JsonMessage' -as [type]
-    if ($type) { return $type }
+function Find-MessageAssembly {
+    # The module's lib/ContainerImage.Messages.dll (built from CSharp/ by build.ps1), loaded once; $false, for
+    # good, where it is missing or cannot load (Windows PowerShell 5.1).
+    if ($null -ne $script:MessageAssembly) { return $script:MessageAssembly }
+    $script:MessageAssembly = $false
+    $type = 'ContainerImage.JsonMessage' -as [type]   # loaded by another copy of the module
+    if ($type) { return ($script:MessageAssembly = $type.Assembly) }
     $path = [System.IO.Path]::Combine($script:ModuleRoot, 'lib', 'ContainerImage.Messages.dll')
     if (-not [System.IO.File]::Exists($path)) { return $false }
+    try { $script:MessageAssembly = [System.Reflection.Assembly]::LoadFrom($path) }
+    catch { if ($DebugPreference -ne 'SilentlyContinue') { Write-Debug "ContainerImage: $path could not be loaded: $($_.Exception.Message)" } }
+    $script:MessageAssembly
+}
+$script:MessageAssembly = $null
+
+function Find-MessageParser {
+    # ContainerImage.JsonMessage, the module's parser, or $false where its assembly is missing or cannot
+    # run (a .NET older than the one it was built for may load it and fail at first use: one parse tells):
+    # then PowerShell's own parser is used.
+    $assembly = Find-MessageAssembly
+    if (-not $assembly) { return $false }
     try {
-        $null = [System.Reflection.Assembly]::LoadFrom($path)
-        $type = 'ContainerImage.JsonMessage' -as [type]
-        # One parse, as a probe: an assembly built for a newer .NET may load and fail only when first used.
+        $type = $assembly.GetType('ContainerImage.JsonMessage')
         $failure = $null
-        if ($type -and $null -eq $type::Parse('{"probe":1}', [ref]$failure)) { $type = $null }
+        if ($null -ne $type::Parse('{"probe":1}', [ref]$failure)) { return $type }
     } catch {
-        if ($DebugPreference -ne 'SilentlyContinue') { Write-Debug "ContainerImage: $path could not be loaded: $($_.Exception.Message)" }
+        if ($DebugPreference -ne 'SilentlyContinue') { Write-Debug "ContainerImage: the module's parser cannot run here: $($_.Exception.Message)" }
     }
-    if ($type) { return $type }
     $false
 }
 $script:JsonMessage = $null
@@ -476,6 +513,16 @@ function Send-BackendCancel {
     $null = Write-BackendLine $Backend (ConvertTo-BackendJson ([ordered]@{ jsonrpc = '2.0'; method = '$/cancelRequest'; params = @{ id = $Id } }))
 }
 
+function Get-EngineEnvironment {
+    # The session's engine variables, sent with every request: one left out is unset.
+    $environment = @{}
+    foreach ($name in $script:EngineVariables) {
+        $value = [System.Environment]::GetEnvironmentVariable($name)
+        if ($value) { $environment[$name] = $value }
+    }
+    $environment
+}
+
 function Send-BackendMessage {
     # Writes one request; returns its id, or an ErrorRecord when the backend is gone. In-process, the hand-over
     # waits up to WaitMs for the first message back (0 when more requests follow at once: Invoke-BackendEach).
@@ -486,12 +533,7 @@ function Send-BackendMessage {
     $null = $Backend.Pending.Add($id)
     $message = [ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params }
     if ($Engine) { $message.engine = $Engine }
-    $environment = @{}   # the session's engine variables: one left out is unset
-    foreach ($name in $script:EngineVariables) {
-        $value = [System.Environment]::GetEnvironmentVariable($name)
-        if ($value) { $environment[$name] = $value }
-    }
-    $message.environment = $environment
+    $message.environment = Get-EngineEnvironment
     $request = ConvertTo-BackendJson $message
     if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method$(if ($Engine) { " on engine $Engine" })" }
     if (Write-BackendLine $Backend $request -WaitMs $WaitMs) { return $id }
