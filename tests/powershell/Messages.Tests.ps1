@@ -110,6 +110,7 @@ while ($watch.Elapsed.TotalSeconds -lt 20 -and -not ($backend.Starting.IsComplet
         @{ Name = 'blank'; Line = '   '; Says = '*empty*' }
         @{ Name = 'an empty name'; Line = '{"":1}'; Says = '*' }
         @{ Name = 'not JSON at all'; Line = 'Traceback (most recent call last):'; Says = '*' }
+        @{ Name = 'a name PowerShell reserves, as ConvertFrom-Json refuses it'; Line = '{"Labels":{"psobject":"x"}}'; Says = '*reserved*' }
     ) {
         $errors = $Error.Count
         $failure = $null

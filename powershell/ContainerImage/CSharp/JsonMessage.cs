@@ -33,8 +33,7 @@ namespace ContainerImage
             {
                 return Parse(line);
             }
-            catch (Exception exception) when (exception is JsonException || exception is ArgumentException ||
-                                              exception is FormatException || exception is InvalidOperationException)
+            catch (Exception exception)   // JSON errors, and names PowerShell reserves ("psobject"), as ConvertFrom-Json refuses them
             {
                 error = exception.Message;
                 return null;
