@@ -26,7 +26,7 @@ Writes bench/results/engines.json and engines.md, and prints the table.
 #>
 [CmdletBinding()]
 param(
-    [int] $Rounds = 7,
+    [int] $Rounds = 15,
     [int] $Images = 200,
     [int] $ExtraEngines = 8,
     [ValidateSet('Stdio', 'InProcess')]
