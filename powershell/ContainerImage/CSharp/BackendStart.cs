@@ -2,6 +2,7 @@
 // its output read from then on (MessageReader): Python answers the handshake while PowerShell finishes the
 // import and the first command, so that command finds the answer waiting. Used by Private/Backend.ps1
 // (Start-BackendProcess -Background) where this assembly loads.
+using System;
 using System.Collections;
 using System.Collections.Specialized;
 using System.Diagnostics;
@@ -46,18 +47,30 @@ namespace ContainerImage
                     ["params"] = new Hashtable(),
                     ["environment"] = environment,
                 };
-                byte[] line = new UTF8Encoding(false).GetBytes(JsonMessage.Write(handshake) + "\n");
-                try
-                {
-                    process.StandardInput.BaseStream.Write(line, 0, line.Length);
-                    process.StandardInput.BaseStream.Flush();
-                }
-                catch (IOException)
-                {
-                    // The backend died at once: reading the handshake's answer says so, with its stderr.
-                }
+                // A backend that died at once: reading the handshake's answer says so, with its stderr.
+                TryWriteLine(process.StandardInput.BaseStream, JsonMessage.Write(handshake), out _);
                 return new StartedBackend(process, reader, stderr);
             });
+        }
+
+        // Writes one line (UTF-8) to the backend's stdin: true, or false with why when the backend is gone.
+        // Never an exception, which PowerShell would record in $Error and -ErrorVariable even where the
+        // caller catches it.
+        public static bool TryWriteLine(Stream stream, string line, out string error)
+        {
+            error = null;
+            try
+            {
+                byte[] bytes = new UTF8Encoding(false).GetBytes(line + "\n");
+                stream.Write(bytes, 0, bytes.Length);
+                stream.Flush();
+                return true;
+            }
+            catch (Exception exception) when (exception is IOException || exception is ObjectDisposedException)
+            {
+                error = exception.Message;
+                return false;
+            }
         }
     }
 }

@@ -593,9 +593,16 @@ function Write-BackendLine {
         catch { Write-Debug "handing a message to the in-process backend: $_"; return $false }
     }
     if ($Backend.Process.HasExited) { return $false }
-    # Through a task, whose failure is looked at rather than thrown: a backend that has just died makes the
-    # write fail (broken pipe), and an exception thrown here, even one caught, would land in the calling
-    # cmdlet's -ErrorVariable and $Error as a raw IOException beside the module's own error.
+    # A backend that has just died makes the write fail (broken pipe), and an exception thrown here, even one
+    # caught, would land in the calling cmdlet's -ErrorVariable and $Error as a raw IOException beside the
+    # module's own error: the module's writer gives the failure back (CSharp/BackendStart.cs), else a task
+    # whose failure is looked at rather than thrown.
+    if ($script:MessageAssembly) {
+        $failure = $null
+        if ([ContainerImage.BackendStart]::TryWriteLine($Backend.Writer.BaseStream, $Line, [ref]$failure)) { return $true }
+        if ($DebugPreference -ne 'SilentlyContinue') { Write-Debug "writing to the backend: $failure" }
+        return $false
+    }
     $write = $Backend.Writer.WriteLineAsync($Line)
     [System.Threading.Tasks.Task]::WhenAny($write).Wait()   # WhenAny's task never fails
     if (-not $write.IsFaulted) { return $true }
