@@ -163,30 +163,27 @@ function Connect-BackendProcess {
     # A started backend process: its pipes, and the handshake sent (its answer is read on first use).
     # $Started: what CSharp/BackendStart.cs started, its handshake already written and its output being read.
     param([hashtable] $Backend, [System.Diagnostics.Process] $Process, $Started)
-    if ($Started) {
-        $Backend.Process = $Started.Process
-        $Backend.Reader = $Started.Reader
-        $Backend.Writer = [System.IO.StreamWriter]::new($Started.Process.StandardInput.BaseStream, [System.Text.UTF8Encoding]::new($false))
-        $Backend.Writer.AutoFlush = $true
-        $Backend.Stderr = $Started.Stderr
-        $Backend.PendingRead = $null
-        $Backend.NextId = $Started.HandshakeId
-        Initialize-BackendMailbox $Backend
-        $null = $Backend.Pending.Add($Started.HandshakeId)
-        $Backend.HandshakeId = $Started.HandshakeId
-        return $Backend
-    }
+    if ($Started) { $Process = $Started.Process }
     $Backend.Process = $Process
     # Its output read and parsed on a thread of its own where the module's assembly loads (else Read-BackendMessage
     # reads it line by line).
     if ($null -eq $script:JsonMessage) { $script:JsonMessage = Find-MessageParser }
-    $Backend.Reader = if ($script:JsonMessage) { $script:JsonMessage.Assembly.GetType('ContainerImage.MessageReader')::new($Process.StandardOutput) }
+    $Backend.Reader = if ($Started) { $Started.Reader }
+                      elseif ($script:JsonMessage) { $script:JsonMessage.Assembly.GetType('ContainerImage.MessageReader')::new($Process.StandardOutput) }
     $Backend.Writer = [System.IO.StreamWriter]::new($Process.StandardInput.BaseStream, [System.Text.UTF8Encoding]::new($false))
     $Backend.Writer.AutoFlush = $true
-    $Backend.Stderr = $Process.StandardError.ReadToEndAsync()   # drained all along, so the backend never blocks on it
+    # Drained all along, so the backend never blocks on it.
+    $Backend.Stderr = if ($Started) { $Started.Stderr } else { $Process.StandardError.ReadToEndAsync() }
     $Backend.PendingRead = $null
-    $Backend.NextId = 0
-    $Backend.HandshakeId = Send-BackendMessage -Backend $Backend -Method handshake
+    if ($Started) {
+        $Backend.NextId = $Started.HandshakeId
+        Initialize-BackendMailbox $Backend
+        $null = $Backend.Pending.Add($Started.HandshakeId)
+        $Backend.HandshakeId = $Started.HandshakeId
+    } else {
+        $Backend.NextId = 0
+        $Backend.HandshakeId = Send-BackendMessage -Backend $Backend -Method handshake
+    }
     $Backend
 }
 
