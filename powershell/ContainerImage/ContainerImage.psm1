@@ -7,8 +7,10 @@ $script:ModuleRoot = $PSScriptRoot
 foreach ($file in [System.IO.Directory]::GetFiles("$PSScriptRoot/Private", '*.ps1')) { . $file }
 
 # Start Python now, in the background (Import-Module does not wait for it), so that its start-up overlaps
-# with the rest of the import and the first command. A failure is not reported here: the first command
-# reports it, with how to fix it.
+# with the rest of the import and the first command: the settings file's Python when it names one (the
+# handshake says if the file meant another). A failure is not reported here: the first command reports it,
+# with how to fix it.
+$script:SettingsPython = Read-SettingsPython
 $started = Start-BackendProcess -Background
 if ($started -is [hashtable]) { $script:Backend = $started }
 

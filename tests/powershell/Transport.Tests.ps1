@@ -148,6 +148,23 @@ Describe 'The settings file''s Python' {
         @($result.Lines | Where-Object { $_ -like "*the settings file names the Python '/nonexistent/python3', which is not a file*Using*instead*" }).Count | Should -Be 1
         $result.Lines[-1] | Should -Be 'python=PATH'
     }
+
+    It 'is the one started at import, not after a first backend''s handshake (<Form>)' -ForEach @(
+        @{ Form = 'plain'; Line = 'Python: {0}  # the servers'' Python' }
+        @{ Form = 'quoted'; Line = "python: '{0}'" }
+    ) {
+        # A link of its own to the interpreter PATH's python3 runs: a path no other rule would choose.
+        $interpreter = & (Get-Command python3).Source -c 'import sys; print(sys.executable)'
+        $link = Join-Path $TestDrive "settings-python-$Form"
+        $null = New-Item -ItemType SymbolicLink -Path $link -Target $interpreter -Force
+        $settings = Join-Path $TestDrive "python-$Form.yaml"
+        Set-Content $settings ("Progress: true`n" + ($Line -f $link))
+        $script = '$atImport = & (Get-Module ContainerImage) { $script:Backend }; Get-ContainerImage -ErrorAction Stop | Out-Null; ' +
+            '$b = & (Get-Module ContainerImage) { $script:Backend }; "same=$([object]::ReferenceEquals($atImport, $b)) source=$($b.Python.Source) path=$($b.Python.Path) pid=$($b.Handshake.pid -eq $b.Process.Id)"'
+        $result = Invoke-FreshPwsh $script @{ CONTAINERIMAGE_CONFIG = $settings; CONTAINERIMAGE_PYTHON = ''; CONTAINERIMAGE_TRANSPORT = 'Stdio' }
+        $result.ExitCode | Should -Be 0
+        $result.Lines[-1] | Should -Be "same=True source=the settings file path=$link pid=True"
+    }
 }
 
 Describe 'One backend, many engines' {
