@@ -17,7 +17,9 @@ medians):
   Cold      a new pwsh that imports the module and lists (the installed package: build.ps1 -Task Package,
             Install-PSResource into a HOME of its own, imported by name; and the checkout's module), a new
             pwsh that only imports the installed module, against a new pwsh running the docker idiom, and a
-            new pwsh doing nothing (the start-up floor); then where a cold start's time goes, by phase.
+            new pwsh doing nothing (the start-up floor); then where a cold start's time goes, by phase. The
+            module runs the bench's Python itself (CONTAINERIMAGE_PYTHON), as a server's python3; one more
+            case runs python3 from PATH, whatever it is (here a pyenv shim).
   Update    Get-ContainerImageUpdate over 200 local images of one registry (each its own 1 MB layer), all
             up to date, against 200 concurrent manifest HEADs by a plain script (bench/update_bench.py heads,
             its own timing of the requests alone) against the same registry; and the time pulling those 200
@@ -319,23 +321,31 @@ try {
             $results.Notes.Add("Installed package: $($installed.ModuleBase) (HOME $($installed.Home), imported by name).")
             $asUser = "env -u PSModulePath 'HOME=$($installed.Home)'"
             $module = $modulePath.Replace("'", "''")
+            # The module's cases run the interpreter itself ($python, as a server's python3 is), named by
+            # CONTAINERIMAGE_PYTHON: python3 on this machine's PATH is a pyenv shim, a bash script that runs at
+            # every backend start (~450 ms measured). One more case shows PATH's python3 as it is.
             $cases = [ordered]@{}
             foreach ($label in $transports.Keys) {
                 $value = $transports[$label]
                 $cases["pwsh: Import-Module; Get-ContainerImage (installed, $label)"] = [scriptblock]::Create(
-                    "`$env:CONTAINERIMAGE_TRANSPORT = '$value'; & $asUser '$pwsh' -NoProfile -NonInteractive -c `"Import-Module ContainerImage; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
+                    "`$env:CONTAINERIMAGE_TRANSPORT = '$value'; `$env:CONTAINERIMAGE_PYTHON = '$python'; & $asUser '$pwsh' -NoProfile -NonInteractive -c `"Import-Module ContainerImage; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
                 $cases["pwsh: Import-Module; Get-ContainerImage (checkout, $label)"] = [scriptblock]::Create(
-                    "`$env:CONTAINERIMAGE_TRANSPORT = '$value'; & '$pwsh' -NoProfile -NonInteractive -c `"Import-Module '$module'; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
+                    "`$env:CONTAINERIMAGE_TRANSPORT = '$value'; `$env:CONTAINERIMAGE_PYTHON = '$python'; & '$pwsh' -NoProfile -NonInteractive -c `"Import-Module '$module'; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
             }
+            $pathPython = (Get-Command python3 -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
+            $cases["pwsh: Import-Module; Get-ContainerImage (installed, Stdio, python3 on PATH: $pathPython)"] = [scriptblock]::Create(
+                "`$env:CONTAINERIMAGE_TRANSPORT = 'Stdio'; `$env:CONTAINERIMAGE_PYTHON = `$null; & $asUser '$pwsh' -NoProfile -NonInteractive -c `"Import-Module ContainerImage; ```$null = Get-ContainerImage`"; if (`$LASTEXITCODE) { throw 'cold run failed' }")
             $cases['pwsh: Import-Module ContainerImage alone (installed)'] = [scriptblock]::Create(
-                "& $asUser '$pwsh' -NoProfile -NonInteractive -c 'Import-Module ContainerImage'; if (`$LASTEXITCODE) { throw 'cold import failed' }")
+                "`$env:CONTAINERIMAGE_PYTHON = '$python'; & $asUser '$pwsh' -NoProfile -NonInteractive -c 'Import-Module ContainerImage'; if (`$LASTEXITCODE) { throw 'cold import failed' }")
             $cases['pwsh: docker images | ConvertFrom-Json'] = { & $pwsh -NoProfile -NonInteractive -c "`$null = docker images --format '{{json .}}' | ConvertFrom-Json" }
             $cases['pwsh: nothing (start-up floor)'] = [scriptblock]::Create("& $asUser '$pwsh' -NoProfile -NonInteractive -c '`$null'")
             Write-Host "cold, $count images"
-            $medians = Measure-Rounds -Cases $cases -Rounds $plan.ColdRounds -WarmUp
-            $importAlone = $medians[2 * $transports.Count]
-            $docker = $medians[2 * $transports.Count + 1]
-            $floor = $medians[2 * $transports.Count + 2]
+            $callersPython = $env:CONTAINERIMAGE_PYTHON
+            try { $medians = Measure-Rounds -Cases $cases -Rounds $plan.ColdRounds -WarmUp } finally { $env:CONTAINERIMAGE_PYTHON = $callersPython }
+            $onPath = $medians[2 * $transports.Count]
+            $importAlone = $medians[2 * $transports.Count + 1]
+            $docker = $medians[2 * $transports.Count + 2]
+            $floor = $medians[2 * $transports.Count + 3]
             $index = 0
             foreach ($label in $transports.Keys) {
                 $results.Comparisons.Add((New-Comparison -Case 'cold first call vs docker idiom (installed package)' -Images $count -Transport $label `
@@ -346,6 +356,9 @@ try {
                     -BaselineName 'new pwsh: docker images | ConvertFrom-Json' -Limit 1.3))
                 $index += 2
             }
+            $results.Comparisons.Add((New-Comparison -Case 'cold first call vs docker idiom (installed package, python3 on PATH)' -Images $count -Transport 'Stdio' `
+                -Ours $onPath -OursName "new pwsh: Import-Module ContainerImage; Get-ContainerImage (Python: $pathPython)" -Baseline $docker `
+                -BaselineName 'new pwsh: docker images | ConvertFrom-Json' -Limit 1.3))
             $results.Comparisons.Add((New-Comparison -Case 'cold Import-Module alone vs bare pwsh (installed package)' -Images $count -Transport '-' `
                 -Ours $importAlone -OursName 'new pwsh: Import-Module ContainerImage' -Baseline $floor -BaselineName 'new pwsh: nothing' `
                 -Note ("+{0:N0} ms over a bare pwsh (target: at most +150 ms)" -f ($importAlone - $floor))))

@@ -22,7 +22,9 @@ BeforeAll {
     }
 }
 
-Describe 'The in-process transport' {
+# Every test of these two runs a new pwsh with the transport it names: the same under either pass of
+# build.ps1, so they run in the Stdio pass only (StdioOnly).
+Describe 'The in-process transport' -Tag StdioOnly {
     It 'hosts the backend in this process, with the same answers as the process backend' {
         $script = @'
 $viaProcess = (Get-ContainerImage -All | Sort-Object FullId, Repository, Tag | ForEach-Object { "$($_.FullId) $($_.Repository):$($_.Tag)" }) -join ';'
@@ -138,7 +140,7 @@ Describe 'A broken message on the protocol channel' {
     }
 }
 
-Describe 'The settings file''s Python' {
+Describe 'The settings file''s Python' -Tag StdioOnly {
     It 'is said once in a warning, and the current Python kept, when it cannot be found' {
         $settings = Join-Path $TestDrive 'missing-python.yaml'
         Set-Content $settings 'Python: /nonexistent/python3'
