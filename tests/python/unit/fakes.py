@@ -2,11 +2,14 @@
 
 FakeDockerAPI checks every call it receives against the real docker.APIClient method's signature, so a
 backend that calls the SDK with a keyword the SDK does not take fails here as it would against Docker.
+serve_once is a registry that answers one request per connection with fixed bytes, for the HTTP seam.
 """
 
 import copy
 import inspect
 import io
+import socket
+import struct
 import threading
 
 import docker
@@ -230,3 +233,29 @@ class TTY(io.StringIO):
 
     def isatty(self):
         return True
+
+
+def serve_once(answer, accepted=None):
+    """A registry on 127.0.0.1 that answers every connection with `answer` (bytes) and hangs up; None: it
+    resets the connection instead. Each connection accepted is appended to `accepted` when given.
+    Returns (the listening socket, to close; its address)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def run():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            if accepted is not None:
+                accepted.append(connection)
+            connection.recv(65536)
+            if answer is None:
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                connection.sendall(answer)
+            connection.close()
+    threading.Thread(target=run, daemon=True).start()
+    return listener, f"127.0.0.1:{listener.getsockname()[1]}"

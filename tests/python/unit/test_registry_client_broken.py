@@ -4,8 +4,6 @@ and hangs up (the fake sits at the network, below requests and urllib3, whose ve
 urllib3 1.26 hands over a body cut short, urllib3 2 raises)."""
 
 import socket
-import struct
-import threading
 
 import pytest
 
@@ -13,30 +11,9 @@ from containerimage.errors import RegistryUnavailable
 from containerimage.registry.address import Registry
 from containerimage.registry.client import RegistryClient
 
+from .fakes import serve_once
+
 CATALOG = b'{"repositories": ["a", "b"]}'
-
-
-def serve_once(answer):
-    """A registry on 127.0.0.1 that answers every connection with `answer` (bytes) and hangs up; None: it
-    resets the connection instead."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-
-    def run():
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            connection.recv(65536)
-            if answer is None:
-                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            else:
-                connection.sendall(answer)
-            connection.close()
-    threading.Thread(target=run, daemon=True).start()
-    return listener, f"127.0.0.1:{listener.getsockname()[1]}"
 
 
 @pytest.mark.parametrize("answer", [

@@ -9,7 +9,6 @@ import ast
 import base64
 import hashlib
 import json
-import socket
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +22,8 @@ from containerimage.errors import InvalidData, PermissionDenied, RegistryUnavail
 from containerimage.registry import address, auth, manifests
 from containerimage.registry.address import Registry
 from containerimage.registry.client import RegistryClient
+
+from .fakes import serve_once
 
 PACKAGE = Path(__file__).resolve().parents[3] / "backend" / "containerimage"
 
@@ -562,23 +563,9 @@ def test_a_kept_connection_the_registry_closed_is_replaced_once(monkeypatch):
     # Each connection answers one HEAD as HTTP/1.1 (kept alive) and is then closed by the registry: the next
     # HEAD finds its kept connection dead and goes again on a new one.
     digest = "sha256:" + "c" * 64
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
     accepted = []
-
-    def run():
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            accepted.append(connection)
-            connection.recv(65536)
-            connection.sendall(b"HTTP/1.1 200 OK\r\nDocker-Content-Digest: %s\r\nContent-Length: 0\r\n\r\n" % digest.encode())
-            connection.close()
-    threading.Thread(target=run, daemon=True).start()
-    registry = f"127.0.0.1:{listener.getsockname()[1]}"
+    listener, registry = serve_once(
+        b"HTTP/1.1 200 OK\r\nDocker-Content-Digest: %s\r\nContent-Length: 0\r\n\r\n" % digest.encode(), accepted)
     try:
         with RegistryClient(Registry(registry, "http"), None) as client:
             assert [client.head_manifest("a", tag)[0] for tag in ("1", "2", "3")] == [digest] * 3
