@@ -525,15 +525,26 @@ function Send-BackendMessage {
     # waits up to WaitMs for the first message back (0 when more requests follow at once: Invoke-BackendEach).
     param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Engine,
         [int] $WaitMs = 200)
+    $request = New-BackendRequest $Backend $Method $Params $Engine
+    if (Write-BackendLine $Backend $request.Line -WaitMs $WaitMs) { return $request.Id }
+    New-BackendStoppedError $Backend
+}
+
+function New-BackendRequest {
+    # One request, awaited from now on: @{ Id; Line }, the line to write (Send-BackendMessage, Invoke-BackendEach).
+    param([hashtable] $Backend, [string] $Method, [System.Collections.IDictionary] $Params = @{}, [string] $Engine)
     $id = ++$Backend.NextId
     if ($null -eq $Backend.Pending) { Initialize-BackendMailbox $Backend }
     $null = $Backend.Pending.Add($id)
     $message = [ordered]@{ jsonrpc = '2.0'; id = $id; method = $Method; params = $Params }
     if ($Engine) { $message.engine = $Engine }
     $message.environment = Get-EngineEnvironment
-    $request = ConvertTo-BackendJson $message
     if ($VerbosePreference -ne 'SilentlyContinue') { Write-Verbose "ContainerImage: request $id $Method$(if ($Engine) { " on engine $Engine" })" }
-    if (Write-BackendLine $Backend $request -WaitMs $WaitMs) { return $id }
+    @{ Id = $id; Line = ConvertTo-BackendJson $message }
+}
+
+function New-BackendStoppedError {
+    param([hashtable] $Backend)
     New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $(Get-BackendError $Backend)"
 }
 
