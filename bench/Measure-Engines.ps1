@@ -15,7 +15,8 @@ docker context, so that the CLI idiom is `docker --context X images --format '{{
 The engine holds -Images tags (made here).
 
 Rounds interleave the measurements (medians), each parser's in turn (-Parser): all engines in one Get-ContainerImage -Engine, each
-engine alone (the slowest one's median is the reference), and the docker loop. Targets: fleet <= 1.3x the
+engine alone (the slowest one's median is the reference; the fleet call first in one round and last in the
+next), and the docker loop. Targets: fleet <= 1.3x the
 slowest alone, and <= 0.5x the docker loop.
 
 Memory (Stdio transport: the backend is a process): the backend's resident memory (VmRSS) after a listing
@@ -27,6 +28,9 @@ Writes bench/results/engines.json and engines.md, and prints the table.
 [CmdletBinding()]
 param(
     [int] $Rounds = 15,
+    # Rounds run first and not counted: PowerShell compiles a script block's hot parts after it has run a
+    # few times, and .NET recompiles hot methods.
+    [int] $WarmUp = 1,
     [int] $Images = 200,
     [int] $ExtraEngines = 8,
     [ValidateSet('Stdio', 'InProcess')]
@@ -117,18 +121,21 @@ try {
         $docker = [System.Collections.Generic.List[double]]::new()
         $dockerCount = 0
         try {
-            for ($round = -1; $round -lt $Rounds; $round++) {   # round -1: a warm-up of every case, not counted
+            for ($round = -$WarmUp; $round -lt $Rounds; $round++) {   # rounds below 0: warm-up of every case, not counted
                 foreach ($session in $sessions.Values) {
                     $ps = $session.PowerShell
                     $ps.Commands.Clear()
+                    # The fleet first in one round, last in the next (as Measure-Rounds takes turns): the first
+                    # call of a round always paid more (a new script; the docker loop's processes just gone).
                     $null = $ps.AddScript({
-                            param($Engines)
-                            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-                            $count = @(Get-ContainerImage -Engine $Engines).Count
-                            $fleet = $watch.Elapsed.TotalMilliseconds
+                            param($Engines, $FleetFirst)
+                            $watch = [System.Diagnostics.Stopwatch]::new()
+                            $measureFleet = { $watch.Restart(); $script:count = @(Get-ContainerImage -Engine $Engines).Count; $watch.Elapsed.TotalMilliseconds }
+                            if ($FleetFirst) { $fleet = & $measureFleet }
                             $alone = foreach ($engine in $Engines) { $watch.Restart(); $null = Get-ContainerImage -Engine $engine; $watch.Elapsed.TotalMilliseconds }
-                            [pscustomobject]@{ Count = $count; Fleet = $fleet; Alone = $alone }
-                        }).AddArgument($engines)
+                            if (-not $FleetFirst) { $fleet = & $measureFleet }
+                            [pscustomobject]@{ Count = $script:count; Fleet = $fleet; Alone = $alone }
+                        }).AddArgument($engines).AddArgument($round % 2 -eq 0)
                     $measured = $ps.Invoke() | Select-Object -Last 1
                     if ($round -lt 0) { continue }
                     $session.Count = $measured.Count
