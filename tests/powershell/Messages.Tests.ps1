@@ -161,29 +161,4 @@ $rows = Get-ContainerImage -All
         $fallback.Count | Should -BeGreaterThan 0
         ($fallback -join "`n") | Should -BeExactly ($ours -join "`n")
     }
-
-    It 'types the rows (CSharp/Rows.cs) as the PowerShell code does where the assembly cannot load, from <Engines> engine(s)' -ForEach @(
-        @{ Engines = 1 }, @{ Engines = 2 }
-    ) {
-        # Type names of the rows, their Labels and UsedBy, what UsedBy is, and the CSV text they make.
-        $describe = {
-            param([object[]] $Rows)
-            $sorted = @($Rows | Sort-Object Engine, FullId, Repository, Tag)
-            foreach ($row in $sorted) {
-                $users = $row.UsedBy
-                "$($row.pstypenames -join '|') / $($row.Labels.pstypenames -join '|') / $($users.pstypenames -join '|') $($users.PSObject.BaseObject.GetType().Name) $($users.Count)"
-            }
-            $sorted | ConvertTo-Csv
-        }
-        $list = if ($Engines -eq 1) { 'Get-ContainerImage -All' } else { 'Get-ContainerImage -All -Engine $env:DOCKER_HOST, $env:CONTAINERIMAGE_TEST_TLS_CONTEXT' }
-        $ours = & $describe @(Invoke-Expression $list)
-        & (Get-Module ContainerImage) { Find-RowsType } | Should -Not -BeNullOrEmpty -Because 'the compiled code types them here'
-        $ps = Invoke-InNewRunspace -Script ("& (Get-Module ContainerImage) { `$script:JsonMessage = `$false; Stop-Backend }`n" +
-            "[pscustomobject]@{ Rows = @($list); Compiled = & (Get-Module ContainerImage) { Find-RowsType } }")
-        try { $result = $ps.Invoke() | Select-Object -Last 1 } finally { $ps.Dispose() }
-        $result.Compiled | Should -BeNullOrEmpty
-        $fallback = & $describe $result.Rows
-        $fallback.Count | Should -BeGreaterThan 2
-        ($fallback -join "`n") | Should -BeExactly ($ours -join "`n")
-    }
 }

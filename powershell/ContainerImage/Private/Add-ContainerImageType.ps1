@@ -4,15 +4,8 @@ function Add-ContainerImageType {
     # $PSCmdlet.WriteObject($rows, $true), which is many times faster than emitting them one by one from a
     # script loop. Maps and lists among the properties get text forms for Export-Csv (Private/Display.ps1).
     param([object[]] $Rows, [string] $TypeName = 'ContainerImage.Image')
-    $compiled = Find-RowsType
-    if ($compiled) {
-        # The module's assembly (CSharp/Rows.cs): the same, in one call.
-        $compiled::InsertTypeName($Rows, $TypeName)
-        if ($TypeName -eq 'ContainerImage.Image') { $compiled::MarkImageProperties($Rows); return }
-    } else {
-        # pstypenames, not .PSObject.TypeNames: going through .PSObject costs ~40 µs an object, 50x more.
-        foreach ($row in $Rows) { $row.pstypenames.Insert(0, $TypeName) }
-    }
+    # pstypenames, not .PSObject.TypeNames: going through .PSObject costs ~40 µs an object, 50x more.
+    foreach ($row in $Rows) { $row.pstypenames.Insert(0, $TypeName) }
     if ($TypeName -eq 'ContainerImage.Image') {
         # The one type that comes by the thousand: its two properties spelled out, at a few µs an image.
         foreach ($row in $Rows) {
@@ -48,10 +41,4 @@ $script:TextProperties = @{
     'ContainerImage.CopyResult'    = @{ Platforms = 'List' }
     'ContainerImage.RemoteManifest' = @{ Labels = 'Map' }
     'ContainerImage.RemoteRemoval' = @{ Tags = 'List' }
-}
-
-function Find-RowsType {
-    # ContainerImage.Rows (CSharp/Rows.cs) where the module's assembly runs here (its parser is in use), else
-    # $null: then the PowerShell loops above and in Add-EngineView do the same.
-    if ($script:JsonMessage) { $script:JsonMessage.Assembly.GetType('ContainerImage.Rows') }
 }

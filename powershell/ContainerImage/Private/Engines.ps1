@@ -136,8 +136,6 @@ function Add-EngineView {
     # is the number of engines asked, not of those that answered, that decides.
     param([object[]] $Rows, [string] $TypeName, [int] $EngineCount)
     if ($EngineCount -lt 2) { return }
-    $compiled = Find-RowsType
-    if ($compiled) { $compiled::InsertTypeName($Rows, "$TypeName#Engines"); return }
     foreach ($row in $Rows) { if ($null -ne $row) { $row.pstypenames.Insert(0, "$TypeName#Engines") } }
 }
 
