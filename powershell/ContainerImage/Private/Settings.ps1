@@ -60,8 +60,8 @@ function ConvertTo-BackendAlias {
 }
 
 function Read-SettingsPython {
-    # The Python the settings file names, read without Python (its top-level `Python: <path>` line) when a
-    # backend is about to start, so that a new session starts that Python at once. Before, the first backend
+    # The Python the settings file names, read without Python (its top-level `Python: <path>` line) at import,
+    # so that a new session starts that Python at once. Before, the first backend
     # of every session ran PATH's python3, learnt the setting from its handshake and was started again with it
     # (measured: a cold first Get-ContainerImage took 2,419 ms with the setting against 1,956 ms with the same
     # Python named by CONTAINERIMAGE_PYTHON). Only a path to a file that exists counts; anything else (no
