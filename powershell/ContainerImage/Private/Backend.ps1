@@ -301,8 +301,8 @@ function Restart-BackendForSettings {
     # The settings file names another Python than the one this backend was started with (or no longer names
     # one): restart with it (the new backend, or an ErrorRecord), unless it cannot be found (then say so
     # once, and keep this one, so that Set-ContainerImageSetting can still mend the file: $null).
-    param([hashtable] $Backend, [string] $Named)
-    $script:SettingsPython = $(if ($Named) { $Named } else { $null })
+    param([hashtable] $Backend, $Named)
+    $script:SettingsPython = $Named
     $python = Resolve-Python
     $missing = if ($python -is [System.Management.Automation.ErrorRecord]) { $python.Exception.Message }
                elseif (-not [System.IO.File]::Exists($python.Path)) { "the settings file names the Python '$($python.Path)', which is not a file." }
@@ -402,9 +402,9 @@ function Read-BackendMessage {
         }
     }
     if ($null -eq $line) {
-        $reason = Get-BackendError $Backend
+        $stopped = New-BackendStoppedError $Backend
         if ($script:Backend -eq $Backend) { $script:Backend = $null }
-        return New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $reason"
+        return $stopped
     }
     $shown = if ($line.Length -gt 200) { $line.Substring(0, 200) + '...' } else { $line }
     New-ContainerImageError -Kind ParseError -Target $shown -Message "The backend sent a message that is not JSON: $shown"
@@ -559,6 +559,7 @@ function New-BackendRequest {
 }
 
 function New-BackendStoppedError {
+    # A backend that ended (its stdin or stdout closed): BackendUnavailable, with why (Get-BackendError).
     param([hashtable] $Backend)
     New-ContainerImageError -Kind BackendUnavailable -Target 'backend' -Message "The ContainerImage backend stopped: $(Get-BackendError $Backend)"
 }
