@@ -10,8 +10,9 @@ Runs inside a sandbox (its DOCKER_HOST, DOCKER_CONFIG):
 
 Engines: two real ones (the sandbox engine, and the fleet's TLS engine when CONTAINERIMAGE_TEST_TLS_CONTEXT
 names one, else a second address of the sandbox engine: tools/latency_proxy.py with no latency), and the
-same two through tools/latency_proxy.py adding 50 ms per request (standing in for remote hosts); each is a
-docker context, so that the CLI idiom is `docker --context X images --format '{{json .}}' | ConvertFrom-Json`.
+same two through tools/latency_proxy.py adding 50 ms per request (standing in for remote hosts; the TLS
+engine's TLS passes through the proxy end to end); each is a docker context, so that the CLI idiom is
+`docker --context X images --format '{{json .}}' | ConvertFrom-Json`.
 The engine holds -Images tags (made here).
 
 Rounds interleave the measurements (medians), each parser's in turn (-Parser): all engines in one Get-ContainerImage -Engine, each
@@ -50,18 +51,19 @@ $module = Join-Path $root 'powershell/ContainerImage'
 $pythonRuntime = Join-Path ($(if ($env:XDG_CACHE_HOME) { $env:XDG_CACHE_HOME } else { Join-Path $HOME '.cache' })) 'containerimage-dev/pythonnet/3.2.1/lib/netstandard2.0/Python.Runtime.dll'
 if (-not $env:CONTAINERIMAGE_PYTHONNET -and (Test-Path $pythonRuntime)) { $env:CONTAINERIMAGE_PYTHONNET = $pythonRuntime }
 
-function Start-LatencyProxy([double] $LatencyMs) {
+function Start-LatencyProxy([double] $LatencyMs, [string] $Engine = $env:DOCKER_HOST) {
     $info = [System.Diagnostics.ProcessStartInfo]::new('/usr/bin/python3')
-    foreach ($argument in (Join-Path $root 'tools/latency_proxy.py'), '--engine', $env:DOCKER_HOST, '--latency-ms', [string]$LatencyMs) { $info.ArgumentList.Add($argument) }
+    foreach ($argument in (Join-Path $root 'tools/latency_proxy.py'), '--engine', $Engine, '--latency-ms', [string]$LatencyMs) { $info.ArgumentList.Add($argument) }
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardInput = $true
     $process = [System.Diagnostics.Process]::Start($info)
     $process | Add-Member -NotePropertyName Address -NotePropertyValue $process.StandardOutput.ReadLine() -PassThru
 }
 
-function New-Context([string] $Name, [string] $HostAddress) {
+function New-Context([string] $Name, [string] $HostAddress, [string] $CertPath) {
     & docker context rm -f $Name 2>&1 | Out-Null
-    & docker context create $Name --docker "host=$HostAddress" | Out-Null
+    $tls = if ($CertPath) { ",ca=$CertPath/ca.pem,cert=$CertPath/cert.pem,key=$CertPath/key.pem" }
+    & docker context create $Name --docker "host=$HostAddress$tls" | Out-Null
     if ($LASTEXITCODE) { throw "docker context create $Name failed" }
     $Name
 }
@@ -83,15 +85,18 @@ try {
         $secondNote = "the fleet's TLS engine ($second)"
         & docker --context $second pull -q microsoft/nanoserver | Out-Null
         for ($i = 0; $i -lt $Images; $i++) { & docker --context $second tag microsoft/nanoserver "bench/engines:$i" }
+        $far2 = Start-LatencyProxy 50 $env:CONTAINERIMAGE_TEST_TLS_HOST; $proxies.Add($far2)
+        $far2Context = New-Context 'far-2' $far2.Address $env:CONTAINERIMAGE_TEST_TLS_CERTS
     } else {
         $direct = Start-LatencyProxy 0; $proxies.Add($direct)
         $second = New-Context 'real-2' $direct.Address
         $secondNote = "a second address of the sandbox engine ($($direct.Address), tools/latency_proxy.py with no latency): only one real engine here"
+        $far2 = Start-LatencyProxy 50; $proxies.Add($far2)
+        $far2Context = New-Context 'far-2' $far2.Address
     }
     $far1 = Start-LatencyProxy 50; $proxies.Add($far1)
-    $far2 = Start-LatencyProxy 50; $proxies.Add($far2)
-    $engines = @($realName, $second, (New-Context 'far-1' $far1.Address), (New-Context 'far-2' $far2.Address))
-    Write-Host "Engines: $($engines -join ', ') (far-1 and far-2: the sandbox engine behind a 50 ms proxy; $secondNote)"
+    $engines = @($realName, $second, (New-Context 'far-1' $far1.Address), $far2Context)
+    Write-Host "Engines: $($engines -join ', ') (far-1 and far-2: $realName and $second behind a 50 ms proxy; $secondNote)"
 
     $rows = [System.Collections.Generic.List[object]]::new()
     foreach ($name in $Transport) {

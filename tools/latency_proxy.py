@@ -1,7 +1,8 @@
-"""An engine at another address, and as far away as you like: a TCP proxy on 127.0.0.1 in front of a
-unix-socket engine that waits --latency-ms before passing on each request (each chunk the client sends),
-standing in for a remote host. For tests (another name for the sandbox engine) and the benchmark (bench/).
-Standard library only.
+"""An engine at another address, and as far away as you like: a TCP proxy on 127.0.0.1 in front of an
+engine (a unix socket, or tcp://127.0.0.1:PORT, whose TLS passes through untouched: the engine's certificate
+for 127.0.0.1 still matches) that waits --latency-ms before passing on each request (each chunk the client
+sends), standing in for a remote host. For tests (another name for the sandbox engine) and the benchmark
+(bench/). Standard library only.
 
     python3 tools/latency_proxy.py --engine unix:///path/docker.sock --latency-ms 50
     # prints "tcp://127.0.0.1:PORT" on its first line, then serves until stdin closes or it is killed
@@ -24,9 +25,7 @@ class LatencyProxy(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
     def __init__(self, engine_host, latency_ms=0.0):
-        if not engine_host.startswith("unix://"):
-            raise ValueError(f"only a unix socket engine can be put behind the latency proxy: {engine_host}")
-        self.engine_socket = engine_host[len("unix://"):]
+        self.engine_address = _address(engine_host)
         self.latency = latency_ms / 1000.0
         super().__init__(("127.0.0.1", 0), _Connection)
 
@@ -49,9 +48,10 @@ class LatencyProxy(socketserver.ThreadingTCPServer):
 
 class _Connection(socketserver.BaseRequestHandler):
     def handle(self):
-        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        family, address = self.server.engine_address
+        upstream = socket.socket(family, socket.SOCK_STREAM)
         try:
-            upstream.connect(self.server.engine_socket)
+            upstream.connect(address)
         except OSError:
             _close(self.request)
             return
@@ -59,6 +59,17 @@ class _Connection(socketserver.BaseRequestHandler):
         back.start()
         _pump(self.request, upstream, self.server.latency)
         back.join()
+
+
+def _address(engine_host):
+    """(socket family, address) of unix:///path or tcp://host:port."""
+    if engine_host.startswith("unix://"):
+        return socket.AF_UNIX, engine_host[len("unix://"):]
+    if engine_host.startswith("tcp://"):
+        host, _, port = engine_host[len("tcp://"):].rstrip("/").rpartition(":")
+        if host and port.isdigit():
+            return socket.AF_INET, (host, int(port))
+    raise ValueError(f"the latency proxy passes on to unix:///path or tcp://host:port, not: {engine_host}")
 
 
 def _pump(source, target, latency):
@@ -89,7 +100,7 @@ def _close(sock):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engine", required=True, help="the real engine, unix:///path/docker.sock")
+    parser.add_argument("--engine", required=True, help="the real engine: unix:///path/docker.sock or tcp://127.0.0.1:PORT")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="the wait before each request (ms)")
     args = parser.parse_args()
     with LatencyProxy(args.engine, args.latency_ms) as proxy:
