@@ -276,6 +276,41 @@ try {
     }
 }
 
+Describe 'Labels a PowerShell object cannot hold as properties' {
+    # Docker labels are any text, and are case-sensitive: "Version" from a base image and "version" from the
+    # app, or a label named psobject. ConvertFrom-Json refuses such an object, and once failed the whole
+    # listing of the engine as "not JSON".
+    BeforeAll {
+        Invoke-Docker pull -q microsoft/nanoserver | Out-Null
+        $container = Invoke-Docker create --network none microsoft/nanoserver
+        Invoke-Docker commit --change 'LABEL Version=1' --change 'LABEL version=2' --change 'LABEL psobject=x' $container test/labels:case | Out-Null
+        Invoke-Docker rm $container | Out-Null
+        Invoke-Docker tag microsoft/nanoserver test/labels:plain | Out-Null
+        $oracle = Invoke-Docker image inspect --format '{{json .Config.Labels}}' test/labels:case | ConvertFrom-Json -AsHashtable
+    }
+    AfterAll { Remove-TestImage test/labels:case, test/labels:plain }
+
+    It 'leaves the listing whole, and gives every label as docker has it, case and all' {
+        $images = Get-ContainerImage -ErrorVariable failures
+        $failures | Should -BeNullOrEmpty
+        $image = $images | Where-Object { $_.Repository -eq 'test/labels' -and $_.Tag -eq 'case' }
+        $image | Should -HaveCount 1
+        @($image.Labels.Keys) | Should -Be @($oracle.Keys)
+        foreach ($key in $oracle.Keys) { $image.Labels[$key] | Should -BeExactly $oracle[$key] }
+        $image.Labels.Version | Should -BeExactly '1'
+        $image.Labels.version | Should -BeExactly '2'
+        $image.Labels['psobject'] | Should -BeExactly 'x'   # .psobject is PowerShell's own member, as on any object
+        # The other images keep labels that read as properties.
+        ($images | Where-Object Tag -eq 'plain').Labels.'com.containerimage.seed' | Should -Be 'true'
+    }
+
+    It 'writes them as key=value;key=value for Export-Csv, and shows the image in the table' {
+        $image = Get-ContainerImage test/labels:case
+        ($image | ConvertTo-Csv | ConvertFrom-Csv).Labels | Should -BeExactly (@($oracle.Keys | ForEach-Object { "$_=$($oracle[$_])" }) -join ';')
+        $image | Format-Table | Out-String -Width 80 | Should -BeLike '*test/labels*case*'
+    }
+}
+
 Describe 'Confirmation where no one can answer' {
     It 'changes nothing and says why when a prompt is needed in a non-interactive host' {
         Remove-TestImage microsoft/nanoserver

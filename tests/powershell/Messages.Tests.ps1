@@ -102,15 +102,45 @@ while ($watch.Elapsed.TotalSeconds -lt 20 -and -not ($backend.Starting.IsComplet
         }
     }
 
+    It 'makes an object whose names a PSCustomObject cannot hold (<Name>) the ordered, case-sensitive dictionary ConvertFrom-Json -AsHashtable makes' -ForEach @(
+        @{ Name = 'names differing in case'; Line = '{"Labels":{"a.first":"0","Version":"1","version":"2","VERSION":[1,"2"]}}'; Keys = 'a.first', 'Version', 'version', 'VERSION' }
+        @{ Name = 'names PowerShell reserves'; Line = '{"Labels":{"maintainer":"me","psobject":"x","PSBase":"y","pstypenames":"z","psadapted":"1","psextended":"2"}}'; Keys = 'maintainer', 'psobject', 'PSBase', 'pstypenames', 'psadapted', 'psextended' }
+    ) {
+        # ConvertFrom-Json refuses the whole line ("keys with different casing", "reserved"): one image's labels
+        # would fail a whole listing.
+        { ConvertFrom-JsonAsPowerShell $Line } | Should -Throw
+        $errors = $Error.Count
+        $labels = (ConvertFrom-JsonAsModule $Line).Labels
+        $Error.Count | Should -Be $errors
+        $labels | Should -BeOfType System.Collections.Specialized.OrderedDictionary
+        @($labels.Keys) | Should -Be $Keys   # every name, in order
+        $failure = $null
+        $expected = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson($Line, $true, $null, [ref]$failure)
+        $failure | Should -BeNullOrEmpty
+        foreach ($key in $Keys) { ConvertTo-Shape $labels[$key] | Should -BeExactly (ConvertTo-Shape $expected.Labels[$key]) }
+        if ($Keys -ccontains 'version') {
+            $labels.version | Should -Be '2'
+            $labels.Version | Should -Be '1'
+            $labels['VERSION'] | Should -Be 1, '2'
+        }
+    }
+
+    It 'keeps an object whose names a PSCustomObject can hold a PSCustomObject, beside one that is a dictionary' {
+        $message = ConvertFrom-JsonAsModule '{"images":[{"Id":"1","Labels":{"a":"1","A":"2"}},{"Id":"2","Labels":{"a":"1","b":"2"}}]}'
+        $message.images[0].Labels | Should -BeOfType System.Collections.Specialized.OrderedDictionary
+        $message.images[1].Labels.PSObject.BaseObject | Should -BeOfType System.Management.Automation.PSCustomObject
+        $message.images[1].Labels.b | Should -Be '2'
+    }
+
     It 'gives the reason a line is not JSON (<Name>), and no exception to $Error' -ForEach @(
-        @{ Name = 'a name twice, differing in case'; Line = '{"a":1,"A":2}'; Says = "*'A' twice*" }
+        @{ Name = 'a name twice'; Line = '{"a":1,"b":2,"a":3}'; Says = "*'a' twice*" }
+        @{ Name = 'a name twice in an object with names differing in case'; Line = '{"a":1,"A":2,"a":3}'; Says = "*'a' twice*" }
         @{ Name = 'more after the value'; Line = '{"a":1} x'; Says = '*' }
         @{ Name = 'cut off'; Line = '{"id": 1, "result": [1,'; Says = '*' }
         @{ Name = 'empty'; Line = ''; Says = '*empty*' }
         @{ Name = 'blank'; Line = '   '; Says = '*empty*' }
         @{ Name = 'an empty name'; Line = '{"":1}'; Says = '*' }
         @{ Name = 'not JSON at all'; Line = 'Traceback (most recent call last):'; Says = '*' }
-        @{ Name = 'a name PowerShell reserves, as ConvertFrom-Json refuses it'; Line = '{"Labels":{"psobject":"x"}}'; Says = '*reserved*' }
     ) {
         $errors = $Error.Count
         $failure = $null

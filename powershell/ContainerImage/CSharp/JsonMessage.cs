@@ -5,13 +5,17 @@
 // the module uses PowerShell's parser where the assembly is missing or cannot load (Windows PowerShell 5.1).
 //
 // The same objects as ConvertFrom-Json: a JSON object is a PSCustomObject with its properties in order (a
-// duplicated name is an error), an array an object[], an integer an Int64 (a BigInteger beyond it), a
+// name twice is an error), except one that a PSCustomObject cannot hold, whose names differ only in case or
+// are names PowerShell reserves ({"Version":"1","version":"2"}, {"psobject":"x"}: docker labels are any text):
+// that one is an ordered case-sensitive dictionary, as ConvertFrom-Json -AsHashtable makes it, where
+// ConvertFrom-Json fails the whole message; an array an object[], an integer an Int64 (a BigInteger beyond it), a
 // fraction a Double; a string in the form yyyy-MM-ddTHH:mm:ss[.fffffff][Z|+hh:mm] a DateTime (UTC for Z,
 // local for an offset, unspecified for neither), as Newtonsoft.Json reads it for ConvertFrom-Json.
 using System;
 using System.Buffers;
 using System.Collections.Generic;
 using System.Collections;
+using System.Collections.Specialized;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
@@ -33,7 +37,7 @@ namespace ContainerImage
             {
                 return Parse(line);
             }
-            catch (Exception exception)   // JSON errors, and names PowerShell reserves ("psobject"), as ConvertFrom-Json refuses them
+            catch (Exception exception)   // JSON errors
             {
                 error = exception.Message;
                 return null;
@@ -131,16 +135,24 @@ namespace ContainerImage
                 case JsonTokenType.StartObject:
                     var item = new PSObject();
                     var properties = item.Properties;
+                    OrderedDictionary map = null;   // the object, once a PSCustomObject cannot hold its names
                     while (names.Count <= depth) names.Add(new HashSet<string>(StringComparer.OrdinalIgnoreCase));
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         string name = reader.GetString();
-                        if (!names[depth].Add(name)) throw new JsonException("The message names '" + name + "' twice in one object.");
                         reader.Read();
-                        properties.Add(new PSNoteProperty(name, ReadValue(ref reader, names, depth + 1)));
+                        object value = ReadValue(ref reader, names, depth + 1);
+                        if (map == null && names[depth].Add(name) && !IsReserved(name))
+                        {
+                            properties.Add(new PSNoteProperty(name, value));
+                            continue;
+                        }
+                        if (map == null) map = ToMap(properties);
+                        if (map.Contains(name)) throw new JsonException("The message names '" + name + "' twice in one object.");
+                        map.Add(name, value);
                     }
                     names[depth].Clear();
-                    return item;
+                    return map ?? (object)item;
                 case JsonTokenType.StartArray:
                     var list = new List<object>();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) list.Add(ReadValue(ref reader, names, depth + 1));
@@ -158,6 +170,23 @@ namespace ContainerImage
                 case JsonTokenType.Null: return null;
                 default: throw new JsonException("Unexpected " + reader.TokenType + " in the message.");
             }
+        }
+
+        // The member names every PSObject has (PSMemberInfoCollection refuses them as property names).
+        private static bool IsReserved(string name)
+        {
+            return name.Length >= 6 && name.Length <= 11 && name.StartsWith("ps", StringComparison.OrdinalIgnoreCase) &&
+                (name.Equals("psobject", StringComparison.OrdinalIgnoreCase) || name.Equals("psbase", StringComparison.OrdinalIgnoreCase) ||
+                 name.Equals("pstypenames", StringComparison.OrdinalIgnoreCase) || name.Equals("psadapted", StringComparison.OrdinalIgnoreCase) ||
+                 name.Equals("psextended", StringComparison.OrdinalIgnoreCase));
+        }
+
+        // The properties read so far, in order, as a case-sensitive ordered dictionary.
+        private static OrderedDictionary ToMap(PSMemberInfoCollection<PSPropertyInfo> properties)
+        {
+            var map = new OrderedDictionary(StringComparer.Ordinal);
+            foreach (PSPropertyInfo property in properties) map.Add(property.Name, property.Value);
+            return map;
         }
 
         // Newtonsoft.Json's ISO 8601 dates: yyyy-MM-ddTHH:mm:ss, up to 7 digits of fraction, then Z, an offset

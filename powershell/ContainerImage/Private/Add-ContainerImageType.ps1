@@ -11,7 +11,12 @@ function Add-ContainerImageType {
         foreach ($row in $Rows) {
             # Labels stay JSON's object ($image.Labels.'com.example.key'): a dictionary would cost ~250 µs an
             # image (enumerating a fresh object's properties is slow), 5 s for 20000 images.
-            if ($null -ne $row.Labels) { $row.Labels.pstypenames.Insert(0, 'ContainerImage.Map') }
+            $labels = $row.Labels
+            if ($labels -is [System.Collections.IDictionary]) {
+                # Labels a PSCustomObject cannot hold (names differing only in case, or psobject): the parser's
+                # dictionary, wrapped so that the type name stays with it.
+                $row.Labels = ConvertTo-ContainerImageText $labels -As Map
+            } elseif ($null -ne $labels) { $labels.pstypenames.Insert(0, 'ContainerImage.Map') }
             # A copy: the type name added below sticks to the array itself, and an empty array may be
             # .NET's one shared empty array (marking that 20000 times costs minutes).
             $users = [object[]]::new(0)
