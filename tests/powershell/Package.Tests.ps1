@@ -414,3 +414,35 @@ Describe 'The backend wheel' -Skip:$skipPass {
         $location | Should -BeLike "$wheelVenv*"
     }
 }
+
+Describe 'tools/Build-Assembly.ps1' -Skip:$skipPass {
+    It 'compiles when a source is newer than the assembly or was removed, and only then' {
+        # A copy of the tool beside a CSharp/ folder of its own, as it finds them in the checkout.
+        $copy = Join-Path $TestDrive 'checkout'
+        $null = New-Item -ItemType Directory (Join-Path $copy 'tools'), (Join-Path $copy 'powershell/ContainerImage/CSharp')
+        Copy-Item (Join-Path $root 'tools/Build-Assembly.ps1') (Join-Path $copy 'tools')
+        $sources = Join-Path $copy 'powershell/ContainerImage/CSharp'
+        Set-Content (Join-Path $sources 'First.cs') 'namespace BuildTest { public static class First { } }'
+        Set-Content (Join-Path $sources 'Second.cs') 'namespace BuildTest { public static class Second { } }'
+        $dll = Join-Path $TestDrive 'BuildTest.dll'
+        $build = { & (Get-Command pwsh).Source -NoProfile -File (Join-Path $copy 'tools/Build-Assembly.ps1') -Path $dll 2>&1 }
+        $types = {
+            $stream = [System.IO.File]::OpenRead($dll)
+            try {
+                $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+                $metadata = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+                foreach ($handle in $metadata.TypeDefinitions) { $metadata.GetString($metadata.GetTypeDefinition($handle).Name) }
+            } finally { $stream.Dispose() }
+        }
+
+        & $build | Should -BeLike 'Compiled *'
+        & $types | Should -Contain 'Second'
+        $built = (Get-Item $dll).LastWriteTimeUtc
+        & $build | Should -BeNullOrEmpty -Because 'nothing changed'
+        (Get-Item $dll).LastWriteTimeUtc | Should -Be $built
+        Remove-Item (Join-Path $sources 'Second.cs')
+        & $build | Should -BeLike 'Compiled *'
+        & $types | Should -Contain 'First'
+        & $types | Should -Not -Contain 'Second'
+    }
+}
