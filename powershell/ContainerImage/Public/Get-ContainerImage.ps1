@@ -89,8 +89,10 @@ function Get-ContainerImage {
 
     .OUTPUTS
     ContainerImage.Image. Properties: Repository, Tag, Id (12 characters), FullId, Digest, Created
-    ([datetime], UTC), Size ([long], bytes), Os, OsVersion, Architecture, Variant, Labels, Containers
-    (the number of containers, running or not, that use the image), UsedBy (those containers, each with
+    ([datetime], UTC), Size ([long], bytes), Os, OsVersion, Architecture, Variant, Labels (one property
+    per label: $image.Labels.'com.example.key'; where two label names differ only in case, as Version and
+    version, or one is a name PowerShell reserves, as psobject, an ordered case-sensitive dictionary:
+    $image.Labels['version']), Containers (the number of containers, running or not, that use the image), UsedBy (those containers, each with
     Id, Name and State), ParentId, RunsOnHost ($true when the engine's host can run the image with its
     default isolation, $false when it cannot, $null when the image does not say its platform; see
     Test-ContainerImage for the reason); with -DiskUsage, SharedSize and UniqueSize ([long], bytes). Export-Csv writes Labels as key=value;key=value and UsedBy as the
