@@ -304,6 +304,22 @@ Describe 'Labels a PowerShell object cannot hold as properties' {
         ($images | Where-Object Tag -eq 'plain').Labels.'com.containerimage.seed' | Should -Be 'true'
     }
 
+    It 'gives them so with PowerShell''s own parser too (where the module''s assembly cannot load: PowerShell 7.4 and 7.5)' {
+        $module = Get-Module ContainerImage
+        & $module { $script:JsonMessage = $false; Stop-Backend }   # the next backend is read without the assembly
+        try {
+            $image = Get-ContainerImage test/labels:case -ErrorVariable failures
+            & $module { [bool]$script:JsonMessage } | Should -BeFalse
+        } finally {
+            & $module { $script:JsonMessage = $null; Stop-Backend }
+        }
+        $failures | Should -BeNullOrEmpty
+        $image.Labels | Should -BeOfType System.Collections.Specialized.OrderedDictionary
+        @($image.Labels.Keys) | Should -Be @($oracle.Keys)
+        $image.Labels.version | Should -BeExactly '2'
+        $image.Labels.ToString() | Should -BeLike 'Version=1;*;psobject=x;version=2'
+    }
+
     It 'writes them as key=value;key=value for Export-Csv, and shows the image in the table' {
         $image = Get-ContainerImage test/labels:case
         ($image | ConvertTo-Csv | ConvertFrom-Csv).Labels | Should -BeExactly (@($oracle.Keys | ForEach-Object { "$_=$($oracle[$_])" }) -join ';')

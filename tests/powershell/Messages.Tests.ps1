@@ -16,6 +16,9 @@ BeforeAll {
             return "{$names " + (($Value.PSObject.Properties | ForEach-Object { "$($_.Name)=$(ConvertTo-Shape $_.Value)" }) -join ',') + '}'
         }
         $Value = $Value.PSObject.BaseObject
+        if ($Value -is [System.Collections.Specialized.OrderedDictionary]) {
+            return '{map ' + (($Value.Keys | ForEach-Object { "$_=$(ConvertTo-Shape $Value[$_])" }) -join ',') + '}'
+        }
         if ($Value -is [object[]]) { return '[' + (($Value | ForEach-Object { ConvertTo-Shape $_ }) -join ',') + ']' }
         if ($Value -is [datetime]) { return "DateTime:$($Value.ToString('o')):$($Value.Kind)" }
         "$($Value.GetType().FullName):$Value"
@@ -26,6 +29,18 @@ BeforeAll {
         $value = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson($Line, [ref]$failure)
         if ($failure) { throw $failure }
         , $value
+    }
+
+    function ConvertFrom-JsonAsFallback([string] $Line) {
+        # The module's own fallback where its assembly cannot load: PowerShell's parser, and for a line it
+        # refuses, the same line read as hashtables (Private/Backend.ps1).
+        & (Get-Module ContainerImage) {
+            param($Line)
+            $saved = $script:JsonMessage
+            $script:JsonMessage = $false
+            $script:JsonObject = Find-JsonParser
+            try { , (ConvertFrom-BackendMessage $Line) } finally { $script:JsonMessage = $saved }
+        } $Line
     }
 
     function ConvertFrom-JsonAsModule([string] $Line) {
@@ -96,6 +111,9 @@ while ($watch.Elapsed.TotalSeconds -lt 20 -and -not ($backend.Starting.IsComplet
             ($lines -join "`n") | Should -BeLike '*messages/parser*'
             foreach ($line in $lines) {
                 ConvertTo-Shape (ConvertFrom-JsonAsModule $line) | Should -BeExactly (ConvertTo-Shape (ConvertFrom-JsonAsPowerShell $line))
+                # The fallback's second reading (as hashtables) makes them too.
+                $hashtables = & (Get-Module ContainerImage) { param($Line) $script:JsonObject = Find-JsonParser; , (ConvertFrom-MessageHashtable $Line) } $line
+                ConvertTo-Shape $hashtables | Should -BeExactly (ConvertTo-Shape (ConvertFrom-JsonAsPowerShell $line))
             }
         } finally {
             Remove-TestImage messages/parser:one
@@ -118,6 +136,8 @@ while ($watch.Elapsed.TotalSeconds -lt 20 -and -not ($backend.Starting.IsComplet
         $expected = [Microsoft.PowerShell.Commands.JsonObject]::ConvertFromJson($Line, $true, $null, [ref]$failure)
         $failure | Should -BeNullOrEmpty
         foreach ($key in $Keys) { ConvertTo-Shape $labels[$key] | Should -BeExactly (ConvertTo-Shape $expected.Labels[$key]) }
+        # The module's fallback parser (where its assembly cannot load) makes the same.
+        ConvertTo-Shape (ConvertFrom-JsonAsFallback $Line) | Should -BeExactly (ConvertTo-Shape (ConvertFrom-JsonAsModule $Line))
         if ($Keys -ccontains 'version') {
             $labels.version | Should -Be '2'
             $labels.Version | Should -Be '1'

@@ -422,13 +422,53 @@ function ConvertFrom-BackendMessage {
     } else {
         if ($null -eq $script:JsonObject) { $script:JsonObject = Find-JsonParser }
         if ($script:JsonObject) {
-            # ConvertFrom-Json's own parser, called directly: the cmdlet costs ~100 us more per message.
-            try { $message = $script:JsonObject::ConvertFromJson($Line, [ref]$failure) } catch { $failure = $_ }
+            # ConvertFrom-Json's own parser, called directly: the cmdlet costs ~100 us more per message. It refuses
+            # a whole line for one object whose names a PSCustomObject cannot hold (labels Version and version, or
+            # psobject): read as hashtables, that object stays one, as the module's parser makes it. A reserved
+            # name would throw (an exception lands in $Error and the caller's -ErrorVariable, caught or not): such
+            # a line goes that way at once.
+            if ($Line -notmatch '(?i)"ps(object|base|typenames|adapted|extended)"\s*:') {
+                try { $message = $script:JsonObject::ConvertFromJson($Line, [ref]$failure) } catch { $failure = $_ }
+            }
+            if ($null -ne $failure -or $null -eq $message) {
+                $message = ConvertFrom-MessageHashtable $Line
+                $failure = if ($null -eq $message) { 'not JSON' }
+            }
         } else {
             try { $message = ConvertFrom-Json -InputObject $Line } catch { $failure = $_ }
         }
     }
     if ($null -eq $failure) { $message }
+}
+
+function ConvertFrom-MessageHashtable {
+    # One line of JSON read as ConvertFrom-Json -AsHashtable reads it, then every object made a PSCustomObject
+    # except those whose names one cannot hold (differing only in case, or reserved: psobject...), which
+    # stay ordered case-sensitive dictionaries, as CSharp/JsonMessage.cs makes them. $null when it is not JSON.
+    param([string] $Line)
+    $failure = $null
+    $value = try { $script:JsonObject::ConvertFromJson($Line, $true, $null, [ref]$failure) } catch { $null }
+    if ($null -ne $failure -or $null -eq $value) { return $null }
+    , (ConvertTo-MessageValue $value)
+}
+
+function ConvertTo-MessageValue {
+    param($Value)
+    if ($Value -is [System.Collections.IDictionary]) {
+        $names = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+        $plain = $true
+        foreach ($key in $Value.Keys) { if (-not $names.Add($key) -or $key -in 'psobject', 'psbase', 'pstypenames', 'psadapted', 'psextended') { $plain = $false } }
+        if ($plain) {
+            $object = [pscustomobject]@{}
+            foreach ($key in $Value.Keys) { $object.PSObject.Properties.Add([psnoteproperty]::new($key, (ConvertTo-MessageValue $Value[$key]))) }
+            return $object
+        }
+        $map = [System.Collections.Specialized.OrderedDictionary]::new([System.StringComparer]::Ordinal)
+        foreach ($key in $Value.Keys) { $map.Add($key, (ConvertTo-MessageValue $Value[$key])) }
+        return , $map
+    }
+    if ($Value -is [System.Collections.IList]) { return , [object[]]@(foreach ($item in $Value) { , (ConvertTo-MessageValue $item) }) }
+    $Value
 }
 
 function Find-MessageAssembly {
