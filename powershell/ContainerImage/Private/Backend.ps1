@@ -427,7 +427,7 @@ function ConvertFrom-BackendMessage {
             # psobject): read as hashtables, that object stays one, as the module's parser makes it. A reserved
             # name would throw (an exception lands in $Error and the caller's -ErrorVariable, caught or not): such
             # a line goes that way at once.
-            if ($Line -notmatch '(?i)"ps(object|base|typenames|adapted|extended)"\s*:') {
+            if ($Line -notmatch $script:ReservedNamePattern) {
                 try { $message = $script:JsonObject::ConvertFromJson($Line, [ref]$failure) } catch { $failure = $_ }
             }
             if ($null -ne $failure -or $null -eq $message) {
@@ -452,12 +452,17 @@ function ConvertFrom-MessageHashtable {
     , (ConvertTo-MessageValue $value)
 }
 
+# The member names every PSObject has, which no PSCustomObject property may take (CSharp/JsonMessage.cs's
+# IsReserved holds the same list), and a JSON object name that is one of them.
+$script:ReservedNames = 'psobject', 'psbase', 'pstypenames', 'psadapted', 'psextended'
+$script:ReservedNamePattern = '(?i)"(' + ($script:ReservedNames -join '|') + ')"\s*:'
+
 function ConvertTo-MessageValue {
     param($Value)
     if ($Value -is [System.Collections.IDictionary]) {
         $names = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
         $plain = $true
-        foreach ($key in $Value.Keys) { if (-not $names.Add($key) -or $key -in 'psobject', 'psbase', 'pstypenames', 'psadapted', 'psextended') { $plain = $false } }
+        foreach ($key in $Value.Keys) { if (-not $names.Add($key) -or $key -in $script:ReservedNames) { $plain = $false } }
         if ($plain) {
             $object = [pscustomobject]@{}
             foreach ($key in $Value.Keys) { $object.PSObject.Properties.Add([psnoteproperty]::new($key, (ConvertTo-MessageValue $Value[$key]))) }

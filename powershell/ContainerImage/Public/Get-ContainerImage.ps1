@@ -92,8 +92,8 @@ function Get-ContainerImage {
     ([datetime], UTC), Size ([long], bytes), Os, OsVersion, Architecture, Variant, Labels (one property
     per label: $image.Labels.'com.example.key'; where two label names differ only in case, as Version and
     version, or one is a name PowerShell reserves, as psobject, an ordered case-sensitive dictionary:
-    $image.Labels['version']), Containers (the number of containers, running or not, that use the image), UsedBy (those containers, each with
-    Id, Name and State), ParentId, RunsOnHost ($true when the engine's host can run the image with its
+    $image.Labels['version']), Containers (the number of containers, running or not, that use the image),
+    UsedBy (those containers, each with Id, Name and State), ParentId, RunsOnHost ($true when the engine's host can run the image with its
     default isolation, $false when it cannot, $null when the image does not say its platform; see
     Test-ContainerImage for the reason); with -DiskUsage, SharedSize and UniqueSize ([long], bytes). Export-Csv writes Labels as key=value;key=value and UsedBy as the
     containers' names, ;-separated. The table shows the short columns first, and REPOSITORY and TAG share the
